@@ -1,0 +1,46 @@
+"""minigrad: a teaching-grade autograd engine for scalars (`Value`) and arrays (`Tensor`).
+
+    import minigrad as mg
+    a = mg.Value(2.0, label="a"); b = a * a + a; b.backward(); a.grad   # 5.0
+
+Heavier parts (nn, optim, data, viz, ...) are imported on first use so that
+``import minigrad`` stays fast.
+"""
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from .autograd import Step, backward_steps, enable_grad, is_grad_enabled, no_grad, topological_order
+from .backend import DeviceError, cuda_available, default_device, manual_seed, set_default_device
+from .ops import ShapeError, unbroadcast
+from .scalar import Value
+from .gradcheck import gradcheck, numerical_gradient, relative_difference
+from .tensor import (Tensor, arange, cat, full, maximum, ones, ones_like, rand, randn, stack, tensor, where,
+                     zeros, zeros_like)
+
+__version__ = "0.1.0"
+
+_SUBMODULES = {"nn", "optim", "data", "metrics", "diagnose", "viz", "serialize", "lessons"}
+# name -> (module, attribute): public functions that live in lazily imported modules
+_LAZY = {
+    "save": ("minigrad.serialize", "save"),
+    "load": ("minigrad.serialize", "load"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        module, attr = _LAZY[name]
+        value = getattr(importlib.import_module(module), attr)
+        globals()[name] = value
+        return value
+    if name in _SUBMODULES:
+        module = importlib.import_module(f"minigrad.{name}")
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'minigrad' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | _SUBMODULES | set(_LAZY))

@@ -1,0 +1,138 @@
+"""Graph machinery shared by `Value` (scalars) and `Tensor` (arrays).
+
+A graph node is any object with three attributes:
+
+* ``_prev``  – tuple of the nodes it was computed from (its parents),
+* ``_op``    – a short label of the operation that made it ("*", "tanh", "matmul", ...),
+* ``grad``   – where backward accumulates d(root)/d(node).
+
+and two methods the engine calls during backward:
+
+* ``_sends(g)``       – given the node's upstream gradient ``g``, return one
+  ``(parent, local, contribution)`` triple per parent that needs a gradient:
+  ``local`` is the local derivative (a float for scalars, a formula string for
+  tensors) and ``contribution`` what the chain rule sends to that parent,
+* ``_accumulate(g)``  – add ``g`` to ``node.grad``.
+
+`backward_steps` walks the graph once, in reverse topological order, and yields a
+`Step` per node; `backward` is that generator run to the end, so what the REPL
+shows when it steps is exactly what the engine does.
+"""
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+_grad_enabled = True
+
+
+def is_grad_enabled() -> bool:
+    """True unless inside a `no_grad()` block."""
+    return _grad_enabled
+
+
+@contextlib.contextmanager
+def no_grad() -> Iterator[None]:
+    """Build no graph inside the block: results have no parents and need no memory for backward."""
+    global _grad_enabled
+    previous, _grad_enabled = _grad_enabled, False
+    try:
+        yield
+    finally:
+        _grad_enabled = previous
+
+
+@contextlib.contextmanager
+def enable_grad() -> Iterator[None]:
+    """Re-enable graph building inside a `no_grad()` block."""
+    global _grad_enabled
+    previous, _grad_enabled = _grad_enabled, True
+    try:
+        yield
+    finally:
+        _grad_enabled = previous
+
+
+@dataclass
+class Step:
+    """One node visited by backward.
+
+    ``grad`` is the full upstream gradient d(root)/d(node) for this pass (the sum of
+    everything its children sent), ``sends`` the chain-rule products it passes on:
+    a list of ``(parent, local_derivative, contribution)``.
+    """
+
+    node: Any
+    grad: Any
+    sends: list
+
+
+def topological_order(root: Any) -> list:
+    """Nodes reachable from ``root`` that need a gradient, root first, parents after children.
+
+    Iterative depth-first search (post-order, then reversed): a 100,000-deep chain
+    needs no recursion and no change to the recursion limit.
+    """
+    order: list = []
+    visited: set[int] = {id(root)}
+    stack = [(root, iter(root._prev))]
+    while stack:
+        node, parents = stack[-1]
+        for parent in parents:
+            if id(parent) not in visited and parent._needs_grad():
+                visited.add(id(parent))
+                stack.append((parent, iter(parent._prev)))
+                break
+        else:
+            stack.pop()
+            order.append(node)
+    order.reverse()
+    return order
+
+
+def backward_steps(root: Any, grad: Any = None, retain_graph: bool | None = None) -> Iterator[Step]:
+    """Backpropagate from ``root``, yielding one `Step` per node in the order visited.
+
+    Gradients of one pass are summed in a dictionary first and then added to each
+    node's ``.grad``: calling backward twice therefore *accumulates* (like PyTorch),
+    and a node reached along several paths (``b = a + a``) receives the sum.
+    Unless ``retain_graph`` is true (its default depends on the node type, see
+    ``_retain_default``) the parents of every visited node are dropped afterwards so
+    intermediate results can be freed.
+    """
+    if getattr(root, "_released", False):
+        raise RuntimeError(
+            "backward through a graph that was already freed: the first backward() released it. "
+            "Call backward(retain_graph=True) the first time to backpropagate twice."
+        )
+    grad = root._initial_grad(grad)
+    if retain_graph is None:
+        retain_graph = root._retain_default
+    order = topological_order(root)
+    pending: dict[int, Any] = {id(root): grad}
+    try:
+        for node in order:
+            g = pending.pop(id(node), None)
+            if g is None:  # nothing flowed here (e.g. the only path went through an integer index)
+                continue
+            node._accumulate(g)
+            sends = node._sends(g) if node._prev else []
+            for parent, _local, contribution in sends:
+                key = id(parent)
+                if key in pending:
+                    pending[key] = pending[key] + contribution
+                else:
+                    pending[key] = contribution
+            yield Step(node, g, sends)
+    finally:
+        if not retain_graph:
+            for node in order:
+                if node._prev:
+                    node._release()
+
+
+def backward(root: Any, grad: Any = None, retain_graph: bool | None = None) -> None:
+    """Run `backward_steps` to the end: fill ``.grad`` of every node that needs one."""
+    for _ in backward_steps(root, grad, retain_graph):
+        pass

@@ -1,0 +1,138 @@
+"""Array backends: NumPy on "cpu", CuPy on "cuda".
+
+Ops never import numpy or cupy directly: they ask `array_module(x)` for the module
+that owns an array (the ``xp`` idiom), so one code path serves both devices.
+CuPy is imported only when a CUDA device is first asked for.
+"""
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+
+DEVICES = ("cpu", "cuda")
+_cupy: Any = None
+_cupy_error: str | None = None
+_default_device = os.environ.get("MINIGRAD_DEVICE", "cpu").strip().lower() or "cpu"
+
+
+class DeviceError(RuntimeError):
+    """A device was asked for that is not there, or two devices were mixed in one op."""
+
+
+def _load_cupy() -> Any:
+    """Import CuPy once and check that it sees a GPU; raise `DeviceError` saying what is missing."""
+    global _cupy, _cupy_error
+    if _cupy is not None:
+        return _cupy
+    if _cupy_error is None:
+        try:
+            import cupy  # noqa: PLC0415 - optional, heavy: only when "cuda" is asked for
+
+            count = cupy.cuda.runtime.getDeviceCount()
+            if count < 1:
+                raise RuntimeError("CuPy found no CUDA GPU")
+            _cupy = cupy
+            return cupy
+        except ImportError:
+            _cupy_error = (
+                "CuPy is not installed. Install the GPU build with "
+                "pip install -e '.[cuda12]' (CUDA 12) or '.[cuda13]' (CUDA 13)."
+            )
+        except Exception as exc:  # CUDA driver/runtime missing: CuPy raises its own errors
+            _cupy_error = f"CuPy is installed but no usable CUDA GPU was found ({exc})."
+    raise DeviceError(f'device "cuda" is not available: {_cupy_error}')
+
+
+def cuda_available() -> bool:
+    """True when CuPy is installed and sees at least one GPU."""
+    try:
+        _load_cupy()
+        return True
+    except DeviceError:
+        return False
+
+
+def check_device(device: str) -> str:
+    """Normalise a device name ("cpu", "cuda", "cuda:0", "gpu") and fail early if it is unusable."""
+    name = str(device).strip().lower()
+    if name == "gpu" or name.startswith("cuda"):
+        name = "cuda"
+    if name not in DEVICES:
+        raise DeviceError(f"unknown device {device!r}: use 'cpu' or 'cuda'")
+    if name == "cuda":
+        _load_cupy()
+    return name
+
+
+def default_device() -> str:
+    """The device new tensors go to: "cpu" unless MINIGRAD_DEVICE or `set_default_device` says otherwise."""
+    return _default_device
+
+
+def set_default_device(device: str) -> str:
+    """Make ``device`` the default for new tensors (checked first) and return it."""
+    global _default_device
+    _default_device = check_device(device)
+    return _default_device
+
+
+def xp_for(device: str) -> Any:
+    """The array module (numpy or cupy) for a device name."""
+    return np if device == "cpu" else _load_cupy()
+
+
+def array_module(array: Any) -> Any:
+    """The module that owns ``array``: numpy for NumPy arrays, cupy for CuPy arrays."""
+    if isinstance(array, np.ndarray) or _cupy is None:
+        return np
+    return _cupy.get_array_module(array)
+
+
+def device_of(array: Any) -> str:
+    """"cpu" or "cuda" for an array."""
+    return "cpu" if isinstance(array, (np.ndarray, np.generic)) else "cuda"
+
+
+def to_device(array: Any, device: str) -> Any:
+    """Copy ``array`` to ``device`` (a no-op when it is already there)."""
+    if device_of(array) == device:
+        return array
+    if device == "cpu":
+        return array.get()
+    return _load_cupy().asarray(array)
+
+
+def to_numpy(array: Any) -> np.ndarray:
+    """A NumPy array on the host, whatever the device."""
+    return array if isinstance(array, np.ndarray) else (np.asarray(array) if isinstance(array, np.generic) else array.get())
+
+
+def scatter_add(xp: Any, target: Any, index: Any, values: Any) -> None:
+    """``target[index] += values`` where repeated indices add up (NumPy's add.at)."""
+    if xp is np:
+        np.add.at(target, index, values)
+    else:
+        import cupyx  # noqa: PLC0415
+
+        cupyx.scatter_add(target, index, values)
+
+
+# -- randomness: one generator per device, reset by manual_seed -------------------------
+_seed: int | None = None
+_rng: np.random.Generator = np.random.default_rng()
+
+
+def manual_seed(seed: int) -> None:
+    """Make every random draw of minigrad (init, dropout, randn, data shuffles) reproducible."""
+    global _seed, _rng
+    _seed = int(seed)
+    _rng = np.random.default_rng(_seed)
+    if _cupy is not None:
+        _cupy.random.seed(_seed)
+
+
+def rng() -> np.random.Generator:
+    """The global NumPy generator that `manual_seed` resets."""
+    return _rng

@@ -1,0 +1,139 @@
+"""`Value`: a scalar that remembers how it was computed (micrograd-compatible).
+
+Each operator computes its result *and* its local derivatives with respect to
+its inputs right away; backward then only multiplies them by the upstream
+gradient (the chain rule), so every op's backward sits on the line beside its
+forward and no closure is created per node.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Iterator
+
+from .autograd import Step, backward_steps, backward as _backward
+
+
+class Value:
+    """A scalar node of a computation graph: ``data``, ``grad`` and how it was made."""
+
+    __slots__ = ("data", "grad", "_prev", "_local", "_op", "label", "__weakref__")
+    _retain_default = True  # small scalar graphs are kept so they can be drawn after backward
+
+    def __init__(self, data: float, _children: tuple = (), _op: str = "", label: str = "", _local: tuple = ()):
+        self.data = float(data)
+        self.grad = 0.0
+        self._prev = tuple(_children)
+        self._local = _local  # d(self)/d(parent) for each parent, computed in the forward pass
+        self._op = _op
+        self.label = label
+
+    # -- arithmetic: forward value and local derivatives side by side --------------------
+    def __add__(self, other: Any) -> "Value":
+        other = other if isinstance(other, Value) else Value(other)
+        return Value(self.data + other.data, (self, other), "+", _local=(1.0, 1.0))
+
+    def __mul__(self, other: Any) -> "Value":
+        other = other if isinstance(other, Value) else Value(other)
+        return Value(self.data * other.data, (self, other), "*", _local=(other.data, self.data))
+
+    def __pow__(self, other: float) -> "Value":
+        if isinstance(other, Value):
+            # a ** b with both as graph nodes: d/da = b a^(b-1), d/db = a^b ln a
+            out = self.data ** other.data
+            dlog = out * math.log(self.data) if self.data > 0 else 0.0
+            return Value(out, (self, other), "**", _local=(other.data * self.data ** (other.data - 1), dlog))
+        if not isinstance(other, (int, float)):
+            raise TypeError(f"Value ** {type(other).__name__}: the exponent must be a number or a Value")
+        return Value(self.data ** other, (self,), f"**{other:g}", _local=(other * self.data ** (other - 1),))
+
+    def exp(self) -> "Value":
+        e = math.exp(self.data)
+        return Value(e, (self,), "exp", _local=(e,))
+
+    def log(self) -> "Value":
+        if self.data <= 0:
+            raise ValueError(f"log of a non-positive number ({self.data!r}) is undefined")
+        return Value(math.log(self.data), (self,), "log", _local=(1.0 / self.data,))
+
+    def tanh(self) -> "Value":
+        t = math.tanh(self.data)
+        return Value(t, (self,), "tanh", _local=(1.0 - t * t,))
+
+    def relu(self) -> "Value":
+        positive = self.data > 0
+        return Value(self.data if positive else 0.0, (self,), "ReLU", _local=(1.0 if positive else 0.0,))
+
+    def sigmoid(self) -> "Value":
+        # the two branches avoid overflow of exp for large |x|
+        x = self.data
+        s = 1.0 / (1.0 + math.exp(-x)) if x >= 0 else math.exp(x) / (1.0 + math.exp(x))
+        return Value(s, (self,), "sigmoid", _local=(s * (1.0 - s),))
+
+    def __neg__(self) -> "Value":
+        return Value(-self.data, (self,), "neg", _local=(-1.0,))
+
+    def __sub__(self, other: Any) -> "Value":
+        other = other if isinstance(other, Value) else Value(other)
+        return Value(self.data - other.data, (self, other), "-", _local=(1.0, -1.0))
+
+    def __truediv__(self, other: Any) -> "Value":
+        other = other if isinstance(other, Value) else Value(other)
+        if other.data == 0:
+            raise ZeroDivisionError("Value division by zero")
+        inv = 1.0 / other.data
+        return Value(self.data * inv, (self, other), "/", _local=(inv, -self.data * inv * inv))
+
+    def __radd__(self, other: Any) -> "Value":
+        return self + other
+
+    def __rmul__(self, other: Any) -> "Value":
+        return self * other
+
+    def __rsub__(self, other: Any) -> "Value":
+        return Value(other) - self
+
+    def __rtruediv__(self, other: Any) -> "Value":
+        return Value(other) / self
+
+    # -- the engine's interface ------------------------------------------------------------
+    def _needs_grad(self) -> bool:
+        return True
+
+    def _initial_grad(self, grad: Any) -> float:
+        return 1.0 if grad is None else float(grad)
+
+    def _accumulate(self, g: float) -> None:
+        self.grad += g
+
+    def _sends(self, g: float) -> list:
+        return [(p, local, g * local) for p, local in zip(self._prev, self._local)]
+
+    def _release(self) -> None:
+        self._prev, self._local = (), ()
+
+    def backward(self, grad: float | None = None, retain_graph: bool | None = None) -> None:
+        """Fill ``.grad`` of every node this value was computed from.
+
+        Like PyTorch, calling it twice *adds* the gradients again: call ``zero_grad``
+        (or set ``.grad = 0``) in between. Scalar graphs are kept after backward so
+        they can be drawn and stepped; pass ``retain_graph=False`` to free them.
+        """
+        _backward(self, grad, retain_graph)
+
+    def backward_steps(self, grad: float | None = None, retain_graph: bool | None = None) -> Iterator[Step]:
+        """The backward pass one node at a time (see `minigrad.autograd.backward_steps`)."""
+        return backward_steps(self, grad, retain_graph)
+
+    def zero_grad(self) -> None:
+        """Set this node's gradient back to 0."""
+        self.grad = 0.0
+
+    def item(self) -> float:
+        return self.data
+
+    def __float__(self) -> float:
+        return self.data
+
+    def __repr__(self) -> str:
+        name = f"label={self.label!r}, " if self.label else ""
+        return f"Value({name}data={self.data:.6g}, grad={self.grad:.6g})"

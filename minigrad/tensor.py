@@ -1,0 +1,514 @@
+"""`Tensor`: an n-dimensional array that remembers how it was computed.
+
+Every op goes through `apply`, which runs the op's forward on the raw arrays and,
+when a gradient will be needed, records the op and its inputs so backward can
+call the op's backward later. The ops themselves live in `minigrad.ops`.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable, Iterator
+
+import numpy as np
+
+from . import autograd, ops
+from .autograd import Step
+from .backend import (DeviceError, array_module, check_device, default_device, device_of, rng, to_device,
+                      to_numpy, xp_for)
+
+_FLOAT_KINDS = "fc"
+
+
+def _as_array(data: Any, dtype: Any, device: str | None) -> Any:
+    """Turn Python numbers, lists and arrays into a backend array, following minigrad's dtype rules.
+
+    Python numbers and lists become float32 (like PyTorch); NumPy/CuPy arrays keep
+    their dtype; ``dtype=`` overrides both.
+    """
+    if isinstance(data, Tensor):
+        data = data.data
+    if isinstance(data, (np.ndarray, np.generic)) or hasattr(data, "__cuda_array_interface__"):
+        target = device or device_of(data)
+        if target != "cpu":
+            check_device(target)
+        arr = to_device(data, target)
+        xp = array_module(arr)
+        arr = xp.asarray(arr) if dtype is None else xp.asarray(arr, dtype=dtype)
+        return arr
+    device = check_device(device) if device else default_device()
+    xp = xp_for(device)
+    if dtype is None:
+        probe = np.asarray(data)
+        if probe.dtype == object:
+            raise TypeError(f"cannot make a Tensor from {type(data).__name__}: {data!r:.80}")
+        dtype = probe.dtype if probe.dtype.kind == "b" else np.float32
+    return xp.asarray(data, dtype=dtype)
+
+
+class Tensor:
+    """An array node of a computation graph: ``data`` (a NumPy/CuPy array), ``grad`` and how it was made."""
+
+    __slots__ = ("data", "grad", "requires_grad", "_prev", "_ctx", "_op", "label", "_released", "__weakref__")
+    __array_priority__ = 1000  # so numpy_array * tensor calls Tensor.__rmul__
+    _retain_default = False  # tensor graphs are freed by backward() so training loops do not hold memory
+
+    def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None, device: str | None = None,
+                 label: str = ""):
+        self.data = _as_array(data, dtype, device)
+        if requires_grad and self.data.dtype.kind not in _FLOAT_KINDS:
+            raise TypeError(
+                f"only floating-point tensors can require a gradient, got dtype {self.data.dtype}: "
+                "integer tensors are for targets and indices; pass dtype=float32 for a trainable tensor"
+            )
+        self.grad: Tensor | None = None
+        self.requires_grad = bool(requires_grad)
+        self._prev: tuple = ()
+        self._ctx: ops.Function | None = None
+        self._op = ""
+        self.label = label
+        self._released = False
+
+    @classmethod
+    def _make(cls, data: Any, requires_grad: bool, prev: tuple, ctx: Any, op: str) -> "Tensor":
+        """Wrap an op's output array without re-checking it (the hot path of every op)."""
+        t = cls.__new__(cls)
+        t.data, t.grad, t.requires_grad = data, None, requires_grad
+        t._prev, t._ctx, t._op, t.label, t._released = prev, ctx, op, "", False
+        return t
+
+    # -- properties --------------------------------------------------------------------------
+    @property
+    def shape(self) -> tuple:
+        return self.data.shape
+
+    @property
+    def dtype(self) -> Any:
+        return self.data.dtype
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        return int(self.data.size)
+
+    @property
+    def device(self) -> str:
+        return device_of(self.data)
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._ctx is None
+
+    @property
+    def T(self) -> "Tensor":
+        return self.transpose()
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    # -- conversions -------------------------------------------------------------------------
+    def numpy(self) -> np.ndarray:
+        """The data as a NumPy array on the host (a copy when the tensor lives on the GPU)."""
+        return to_numpy(self.data)
+
+    def item(self) -> float:
+        if self.data.size != 1:
+            raise ValueError(f"item() needs a tensor with one element, this one has shape {self.shape}")
+        return self.data.reshape(()).item()
+
+    def tolist(self) -> Any:
+        return self.numpy().tolist()
+
+    def detach(self) -> "Tensor":
+        """The same data, cut from the graph (no gradient flows through it)."""
+        return Tensor._make(self.data, False, (), None, "")
+
+    def to(self, device: str) -> "Tensor":
+        """A copy on ``device`` ("cpu" or "cuda"); gradients flow back across the copy."""
+        device = check_device(device)
+        if device == self.device:
+            return self
+        return apply(ToDevice, self, device=device)
+
+    def cpu(self) -> "Tensor":
+        return self.to("cpu")
+
+    def cuda(self) -> "Tensor":
+        return self.to("cuda")
+
+    def astype(self, dtype: Any) -> "Tensor":
+        return apply(AsType, self, dtype=np.dtype(dtype))
+
+    float = lambda self: self.astype(np.float32)  # noqa: E731 - torch-style alias
+    double = lambda self: self.astype(np.float64)  # noqa: E731
+
+    def requires_grad_(self, flag: bool = True) -> "Tensor":
+        """Switch gradient tracking of a leaf on or off in place (used to freeze layers)."""
+        if flag and self.data.dtype.kind not in _FLOAT_KINDS:
+            raise TypeError(f"only floating-point tensors can require a gradient, got dtype {self.dtype}")
+        self.requires_grad = bool(flag)
+        return self
+
+    def zero_grad(self) -> None:
+        self.grad = None
+
+    # -- the engine's interface --------------------------------------------------------------
+    def _needs_grad(self) -> bool:
+        return self.requires_grad
+
+    def _initial_grad(self, grad: Any) -> Any:
+        if not self.requires_grad:
+            raise RuntimeError("backward() on a tensor that does not require a gradient: "
+                               "no input of it was created with requires_grad=True (or it was built in no_grad)")
+        if grad is None:
+            if self.data.size != 1:
+                raise RuntimeError(
+                    f"backward() without a gradient argument needs a scalar (one-element) tensor, this one has "
+                    f"shape {self.shape}: reduce it first (e.g. .sum() or .mean()) or pass backward(grad) "
+                    "with a gradient of the same shape"
+                )
+            return array_module(self.data).ones(self.shape, dtype=self.dtype)
+        g = grad.data if isinstance(grad, Tensor) else _as_array(grad, self.dtype, self.device)
+        if g.shape != self.shape:
+            raise ops.ShapeError(f"backward: gradient shape {g.shape} does not match tensor shape {self.shape}")
+        return g
+
+    def _accumulate(self, g: Any) -> None:
+        if g.dtype != self.data.dtype:
+            g = g.astype(self.data.dtype)
+        if self.grad is None:
+            self.grad = Tensor._make(g, False, (), None, "")
+        else:
+            self.grad = Tensor._make(self.grad.data + g, False, (), None, "")
+
+    def _sends(self, g: Any) -> list:
+        grads = self._ctx.backward(g)
+        formulas = self._ctx.formulas
+        return [(p, formulas[i] if i < len(formulas) else formulas[-1] if formulas else "", pg)
+                for i, (p, pg) in enumerate(zip(self._prev, grads))
+                if pg is not None and p.requires_grad]
+
+    def _release(self) -> None:
+        self._prev, self._ctx, self._released = (), None, True
+
+    def backward(self, grad: Any = None, retain_graph: bool | None = None) -> None:
+        """Fill ``.grad`` of every tensor that requires a gradient and this one was computed from.
+
+        A non-scalar tensor needs ``grad`` (same shape). Gradients *accumulate*: call
+        ``zero_grad`` between steps. The graph is freed afterwards unless
+        ``retain_graph=True`` (needed to backpropagate twice or to draw it with grads).
+        """
+        autograd.backward(self, grad, retain_graph)
+
+    def backward_steps(self, grad: Any = None, retain_graph: bool | None = None) -> Iterator[Step]:
+        """The backward pass one node at a time (see `minigrad.autograd.backward_steps`)."""
+        return autograd.backward_steps(self, grad, retain_graph)
+
+    # -- operators ---------------------------------------------------------------------------
+    def __add__(self, other: Any) -> "Tensor":
+        return apply(ops.Add, self, _lift(other, self))
+
+    def __radd__(self, other: Any) -> "Tensor":
+        return apply(ops.Add, _lift(other, self), self)
+
+    def __sub__(self, other: Any) -> "Tensor":
+        return apply(ops.Sub, self, _lift(other, self))
+
+    def __rsub__(self, other: Any) -> "Tensor":
+        return apply(ops.Sub, _lift(other, self), self)
+
+    def __mul__(self, other: Any) -> "Tensor":
+        return apply(ops.Mul, self, _lift(other, self))
+
+    def __rmul__(self, other: Any) -> "Tensor":
+        return apply(ops.Mul, _lift(other, self), self)
+
+    def __truediv__(self, other: Any) -> "Tensor":
+        return apply(ops.Div, self, _lift(other, self))
+
+    def __rtruediv__(self, other: Any) -> "Tensor":
+        return apply(ops.Div, _lift(other, self), self)
+
+    def __pow__(self, other: Any) -> "Tensor":
+        if isinstance(other, (int, float)) and not isinstance(other, bool):
+            return apply(ops.PowScalar, self, p=other)
+        return apply(ops.Pow, self, _lift(other, self))
+
+    def __rpow__(self, other: Any) -> "Tensor":
+        return apply(ops.Pow, _lift(other, self), self)
+
+    def __matmul__(self, other: Any) -> "Tensor":
+        return apply(ops.MatMul, self, _lift(other, self))
+
+    def __rmatmul__(self, other: Any) -> "Tensor":
+        return apply(ops.MatMul, _lift(other, self), self)
+
+    def __neg__(self) -> "Tensor":
+        return apply(ops.Neg, self)
+
+    def __getitem__(self, index: Any) -> "Tensor":
+        return apply(ops.GetItem, self, index=_raw_index(index))
+
+    # comparisons give boolean tensors without a graph (masks, accuracy); == stays identity
+    # so tensors can live in sets and dicts like other graph nodes
+    def __lt__(self, other: Any) -> "Tensor":
+        return Tensor._make(self.data < _raw(other), False, (), None, "")
+
+    def __le__(self, other: Any) -> "Tensor":
+        return Tensor._make(self.data <= _raw(other), False, (), None, "")
+
+    def __gt__(self, other: Any) -> "Tensor":
+        return Tensor._make(self.data > _raw(other), False, (), None, "")
+
+    def __ge__(self, other: Any) -> "Tensor":
+        return Tensor._make(self.data >= _raw(other), False, (), None, "")
+
+    __hash__ = object.__hash__
+
+    def eq(self, other: Any) -> "Tensor":
+        """Elementwise equality as a boolean tensor (``==`` is identity, as for graph nodes)."""
+        return Tensor._make(self.data == _raw(other), False, (), None, "")
+
+    # -- elementwise functions ---------------------------------------------------------------
+    def exp(self) -> "Tensor":
+        return apply(ops.Exp, self)
+
+    def log(self) -> "Tensor":
+        return apply(ops.Log, self)
+
+    def sqrt(self) -> "Tensor":
+        return apply(ops.Sqrt, self)
+
+    def abs(self) -> "Tensor":
+        return apply(ops.Abs, self)
+
+    def tanh(self) -> "Tensor":
+        return apply(ops.Tanh, self)
+
+    def relu(self) -> "Tensor":
+        return apply(ops.ReLU, self)
+
+    def leaky_relu(self, slope: float = 0.01) -> "Tensor":
+        return apply(ops.LeakyReLU, self, slope=slope)
+
+    def sigmoid(self) -> "Tensor":
+        return apply(ops.Sigmoid, self)
+
+    def maximum(self, other: Any) -> "Tensor":
+        return apply(ops.Maximum, self, _lift(other, self))
+
+    # -- reductions --------------------------------------------------------------------------
+    def sum(self, axis: int | tuple | None = None, keepdims: bool = False) -> "Tensor":
+        return apply(ops.Sum, self, axis=axis, keepdims=keepdims)
+
+    def mean(self, axis: int | tuple | None = None, keepdims: bool = False) -> "Tensor":
+        return apply(ops.Mean, self, axis=axis, keepdims=keepdims)
+
+    def max(self, axis: int | tuple | None = None, keepdims: bool = False) -> "Tensor":
+        return apply(ops.Max, self, axis=axis, keepdims=keepdims)
+
+    def var(self, axis: int | tuple | None = None, keepdims: bool = False) -> "Tensor":
+        """Population variance (divides by n, as batch normalization does)."""
+        centred = self - self.mean(axis=axis, keepdims=True)
+        return (centred * centred).mean(axis=axis, keepdims=keepdims)
+
+    def argmax(self, axis: int | None = None) -> "Tensor":
+        return Tensor._make(array_module(self.data).asarray(self.data.argmax(axis=axis)), False, (), None, "")
+
+    # -- shape -------------------------------------------------------------------------------
+    def reshape(self, *shape: Any) -> "Tensor":
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        return apply(ops.Reshape, self, shape=shape)
+
+    def flatten(self) -> "Tensor":
+        return self.reshape(-1)
+
+    def transpose(self, *axes: int) -> "Tensor":
+        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+            axes = tuple(axes[0])
+        return apply(ops.Transpose, self, axes=tuple(axes) if axes else None)
+
+    def softmax(self, axis: int = -1) -> "Tensor":
+        return apply(ops.Softmax, self, axis=axis)
+
+    def log_softmax(self, axis: int = -1) -> "Tensor":
+        return apply(ops.LogSoftmax, self, axis=axis)
+
+    # -- display -----------------------------------------------------------------------------
+    def __repr__(self) -> str:
+        body = np.array2string(self.numpy(), precision=4, separator=", ", prefix="Tensor(", threshold=50)
+        extras = []
+        if self.dtype != np.float32:
+            extras.append(f"dtype={self.dtype}")
+        if self.device != "cpu":
+            extras.append(f"device='{self.device}'")
+        if self.requires_grad:
+            extras.append("requires_grad=True" if self.is_leaf else f"op={self._op!r}")
+        if self.label:
+            extras.append(f"label={self.label!r}")
+        return "Tensor(" + body + "".join(", " + e for e in extras) + ")"
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise ValueError(f"the truth value of a tensor of shape {self.shape} is ambiguous: use .any()/.all()")
+        return bool(self.data.reshape(()).item())
+
+    def __iter__(self) -> Iterator["Tensor"]:
+        for i in range(len(self)):
+            yield self[i]
+
+
+# -- graph recording -------------------------------------------------------------------------
+def _raw(x: Any) -> Any:
+    return x.data if isinstance(x, Tensor) else x
+
+
+def _raw_index(index: Any) -> Any:
+    """An index with Tensors replaced by their arrays (integer or boolean tensors index like arrays)."""
+    if isinstance(index, tuple):
+        return tuple(_raw(i) for i in index)
+    if isinstance(index, list):
+        return np.asarray(index)
+    return _raw(index)
+
+
+def _lift(x: Any, like: Tensor) -> Tensor:
+    """A constant operand as a Tensor of ``like``'s dtype and device (no float64 upcasts from Python floats)."""
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, (int, float)):
+        xp = array_module(like.data)
+        dtype = like.data.dtype if like.data.dtype.kind in _FLOAT_KINDS else np.float32
+        return Tensor._make(xp.asarray(x, dtype=dtype), False, (), None, "")
+    return Tensor(x, dtype=None if hasattr(x, "dtype") else like.dtype, device=like.device)
+
+
+def apply(fn_cls: type, *inputs: Tensor, **params: Any) -> Tensor:
+    """Run op ``fn_cls`` on ``inputs`` and, if any input needs a gradient, record it in the graph."""
+    first = inputs[0].data
+    kind = type(first)
+    for t in inputs[1:]:
+        if type(t.data) is not kind:
+            names = " and ".join(f"{i.device} {tuple(i.shape)}" for i in inputs)
+            raise DeviceError(f"{fn_cls.name}: operands live on different devices ({names}): "
+                              "move them to one device with .to('cpu') or .to('cuda')")
+    xp = array_module(first)
+    needs = tuple(t.requires_grad for t in inputs)
+    track = autograd._grad_enabled and any(needs)
+    fn = fn_cls(needs, xp, params)
+    try:
+        out = fn.forward(xp, *[t.data for t in inputs], **params)
+    except ValueError as exc:
+        shapes = " and ".join(str(tuple(t.shape)) for t in inputs)
+        raise ops.ShapeError(f"{fn_cls.name}: shapes {shapes} do not fit ({exc})") from None
+    if type(out) is not kind:  # NumPy returns scalars for 0-d results; keep arrays everywhere
+        out = xp.asarray(out)
+    if not track:
+        return Tensor._make(out, False, (), None, fn_cls.name)
+    return Tensor._make(out, True, inputs, fn, fn_cls.name)
+
+
+class ToDevice(ops.Function):
+    name, formulas = "to", ("g copied back to the input's device",)
+
+    def forward(self, xp, a, device):
+        self.saved = (device_of(a),)
+        return to_device(a, device)
+
+    def backward(self, g):
+        return (to_device(g, self.saved[0]),)
+
+
+class AsType(ops.Function):
+    name, formulas = "astype", ("g cast back to the input's dtype",)
+
+    def forward(self, xp, a, dtype):
+        self.saved = (a.dtype,)
+        return a.astype(dtype)
+
+    def backward(self, g):
+        return (g.astype(self.saved[0]),)
+
+
+# -- functions over several tensors and creation functions -----------------------------------------
+def tensor(data: Any, requires_grad: bool = False, dtype: Any = None, device: str | None = None) -> Tensor:
+    return Tensor(data, requires_grad=requires_grad, dtype=dtype, device=device)
+
+
+def _as_tensors(tensors: Iterable[Any]) -> list[Tensor]:
+    items = list(tensors)
+    if not items:
+        raise ValueError("need at least one tensor")
+    return [t if isinstance(t, Tensor) else Tensor(t) for t in items]
+
+
+def cat(tensors: Iterable[Any], axis: int = 0) -> Tensor:
+    """Join tensors along an existing axis."""
+    return apply(ops.Cat, *_as_tensors(tensors), axis=axis)
+
+
+def stack(tensors: Iterable[Any], axis: int = 0) -> Tensor:
+    """Join tensors along a new axis."""
+    return apply(ops.Stack, *_as_tensors(tensors), axis=axis)
+
+
+def where(cond: Any, a: Any, b: Any) -> Tensor:
+    """Elementwise ``a if cond else b``; the gradient flows to the side that was chosen."""
+    ref = a if isinstance(a, Tensor) else b if isinstance(b, Tensor) else Tensor(a)
+    a, b = _lift(a, ref), _lift(b, ref)
+    return apply(ops.Where, a, b, cond=_raw(cond).astype(bool) if hasattr(_raw(cond), "astype") else cond)
+
+
+def maximum(a: Any, b: Any) -> Tensor:
+    a = a if isinstance(a, Tensor) else Tensor(a)
+    return a.maximum(b)
+
+
+def _shape(shape: tuple) -> tuple:
+    return tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else tuple(shape)
+
+
+def _new(array: np.ndarray, requires_grad: bool, device: str | None) -> Tensor:
+    return Tensor(array, requires_grad=requires_grad, device=device or default_device())
+
+
+def zeros(*shape: Any, dtype: Any = np.float32, requires_grad: bool = False, device: str | None = None) -> Tensor:
+    return _new(np.zeros(_shape(shape), dtype=dtype), requires_grad, device)
+
+
+def ones(*shape: Any, dtype: Any = np.float32, requires_grad: bool = False, device: str | None = None) -> Tensor:
+    return _new(np.ones(_shape(shape), dtype=dtype), requires_grad, device)
+
+
+def full(shape: Any, value: float, dtype: Any = np.float32, requires_grad: bool = False,
+         device: str | None = None) -> Tensor:
+    return _new(np.full(_shape((shape,)), value, dtype=dtype), requires_grad, device)
+
+
+def randn(*shape: Any, dtype: Any = np.float32, requires_grad: bool = False, device: str | None = None) -> Tensor:
+    """Standard normal samples from the generator `manual_seed` resets (drawn on the host, so CPU and GPU agree)."""
+    return _new(rng().standard_normal(_shape(shape)).astype(dtype), requires_grad, device)
+
+
+def rand(*shape: Any, dtype: Any = np.float32, requires_grad: bool = False, device: str | None = None) -> Tensor:
+    """Uniform samples in [0, 1) from the generator `manual_seed` resets."""
+    return _new(rng().random(_shape(shape)).astype(dtype), requires_grad, device)
+
+
+def arange(start: float, stop: float | None = None, step: float = 1, dtype: Any = None,
+           device: str | None = None) -> Tensor:
+    """Like numpy.arange: integers give an int64 tensor, floats a float32 one."""
+    if dtype is None:
+        dtype = np.int64 if all(isinstance(v, int) for v in (start, stop or 0, step)) else np.float32
+    values = np.arange(start, stop, step, dtype=dtype) if stop is not None else np.arange(start, dtype=dtype)
+    return _new(values, False, device)
+
+
+def zeros_like(t: Tensor, requires_grad: bool = False) -> Tensor:
+    return zeros(t.shape, dtype=t.dtype, requires_grad=requires_grad, device=t.device)
+
+
+def ones_like(t: Tensor, requires_grad: bool = False) -> Tensor:
+    return ones(t.shape, dtype=t.dtype, requires_grad=requires_grad, device=t.device)
