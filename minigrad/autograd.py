@@ -4,7 +4,8 @@ A graph node is any object with three attributes:
 
 * ``_prev``  – tuple of the nodes it was computed from (its parents),
 * ``_op``    – a short label of the operation that made it ("*", "tanh", "matmul", ...),
-* ``grad``   – where backward accumulates d(root)/d(node).
+* ``grad``   – where backward accumulates d(root)/d(node),
+* ``_scope`` – the Module whose forward created it (None outside modules), for pictures.
 
 and two methods the engine calls during backward:
 
@@ -25,6 +26,23 @@ from dataclasses import dataclass
 from typing import Any, Iterator
 
 _grad_enabled = True
+_scope = None  # the Module whose forward() is running: recorded on each node so pictures can group them
+
+
+def current_scope():
+    """The innermost Module whose forward is running, or None."""
+    return _scope
+
+
+@contextlib.contextmanager
+def scope(owner):
+    """Record ``owner`` (usually a Module) on every node created inside the block."""
+    global _scope
+    previous, _scope = _scope, owner
+    try:
+        yield
+    finally:
+        _scope = previous
 
 
 def is_grad_enabled() -> bool:

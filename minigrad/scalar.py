@@ -10,13 +10,14 @@ from __future__ import annotations
 import math
 from typing import Any, Iterator
 
+from . import autograd
 from .autograd import Step, backward_steps, backward as _backward
 
 
 class Value:
     """A scalar node of a computation graph: ``data``, ``grad`` and how it was made."""
 
-    __slots__ = ("data", "grad", "_prev", "_local", "_op", "label", "__weakref__")
+    __slots__ = ("data", "grad", "_prev", "_local", "_op", "label", "_scope", "__weakref__")
     _retain_default = True  # small scalar graphs are kept so they can be drawn after backward
 
     def __init__(self, data: float, _children: tuple = (), _op: str = "", label: str = "", _local: tuple = ()):
@@ -26,6 +27,7 @@ class Value:
         self._local = _local  # d(self)/d(parent) for each parent, computed in the forward pass
         self._op = _op
         self.label = label
+        self._scope = autograd._scope
 
     # -- arithmetic: forward value and local derivatives side by side --------------------
     def __add__(self, other: Any) -> "Value":

@@ -47,7 +47,8 @@ def _as_array(data: Any, dtype: Any, device: str | None) -> Any:
 class Tensor:
     """An array node of a computation graph: ``data`` (a NumPy/CuPy array), ``grad`` and how it was made."""
 
-    __slots__ = ("data", "grad", "requires_grad", "_prev", "_ctx", "_op", "label", "_released", "__weakref__")
+    __slots__ = ("data", "grad", "requires_grad", "_prev", "_ctx", "_op", "label", "_released", "_scope",
+                 "__weakref__")
     __array_priority__ = 1000  # so numpy_array * tensor calls Tensor.__rmul__
     _retain_default = False  # tensor graphs are freed by backward() so training loops do not hold memory
 
@@ -66,13 +67,14 @@ class Tensor:
         self._op = ""
         self.label = label
         self._released = False
+        self._scope = autograd._scope
 
     @classmethod
     def _make(cls, data: Any, requires_grad: bool, prev: tuple, ctx: Any, op: str) -> "Tensor":
         """Wrap an op's output array without re-checking it (the hot path of every op)."""
         t = cls.__new__(cls)
         t.data, t.grad, t.requires_grad = data, None, requires_grad
-        t._prev, t._ctx, t._op, t.label, t._released = prev, ctx, op, "", False
+        t._prev, t._ctx, t._op, t.label, t._released, t._scope = prev, ctx, op, "", False, autograd._scope
         return t
 
     # -- properties --------------------------------------------------------------------------
