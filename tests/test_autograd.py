@@ -1,0 +1,231 @@
+"""The graph machinery: cases other engines got wrong, accumulation, graph release, stepping."""
+from __future__ import annotations
+
+import gc
+import sys
+import weakref
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+from minigrad import Tensor, Value, no_grad
+
+
+def test_reused_node_accumulates():
+    a = Value(3.0)
+    b = a + a
+    c = b + b
+    c.backward()
+    assert a.grad == 4.0
+
+
+def test_reused_tensor_accumulates():
+    a = Tensor([3.0], requires_grad=True)
+    b = a + a
+    c = b + b
+    c.sum().backward()
+    assert a.grad.numpy().tolist() == [4.0]
+
+
+def test_diamond_graph():
+    # a -> b, a -> c, (b, c) -> d: d = (2a) * (a^2), dd/da = 6a^2
+    a = Value(1.5)
+    d = (a * 2) * (a ** 2)
+    d.backward()
+    assert a.grad == pytest.approx(6 * 1.5 ** 2)
+    t = Tensor([1.5], requires_grad=True, dtype=np.float64)
+    ((t * 2) * (t ** 2)).sum().backward()
+    assert t.grad.item() == pytest.approx(6 * 1.5 ** 2)
+
+
+def test_deep_scalar_chain_without_recursion():
+    limit = sys.getrecursionlimit()
+    x = Value(0.5)
+    y = x
+    for _ in range(100_000):
+        y = y * 1.0
+    y.backward()
+    assert x.grad == 1.0
+    assert sys.getrecursionlimit() == limit
+
+
+def test_deep_tensor_chain_without_recursion():
+    x = Tensor(np.ones(3), requires_grad=True)
+    y = x
+    for _ in range(20_000):
+        y = y + 0.0
+    y.sum().backward()
+    assert x.grad.numpy().tolist() == [1.0, 1.0, 1.0]
+
+
+def test_non_scalar_backward_needs_gradient():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"scalar.*shape \(2,\).*backward\(grad\)"):
+        (x * 2).backward()
+
+
+def test_non_scalar_backward_with_gradient():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    (x * x).backward(Tensor([1.0, 10.0]))
+    np.testing.assert_allclose(x.grad.numpy(), [2.0, 40.0])
+
+
+def test_backward_gradient_of_wrong_shape_is_refused():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(ValueError, match=r"\(3,\).*\(2,\)"):
+        (x * x).backward(np.ones(3))
+
+
+def test_backward_twice_accumulates_for_values():
+    a = Value(2.0)
+    c = a * a
+    c.backward()
+    c.backward()
+    assert a.grad == 8.0  # 2 * (2a), like PyTorch with retain_graph=True
+
+
+def test_backward_twice_accumulates_for_tensors_with_retain_graph():
+    a = Tensor([2.0], requires_grad=True)
+    c = (a * a).sum()
+    c.backward(retain_graph=True)
+    c.backward()
+    assert a.grad.item() == 8.0
+
+
+def test_second_backward_on_freed_tensor_graph_is_refused():
+    a = Tensor([2.0], requires_grad=True)
+    c = (a * a).sum()
+    c.backward()
+    with pytest.raises(RuntimeError, match="retain_graph=True"):
+        c.backward()
+
+
+def test_intermediate_grads_are_not_doubled_across_passes():
+    a = Value(1.0)
+    b = a * 3
+    c = b * b
+    c.backward()
+    c.backward()
+    assert b.grad == 2 * (2 * 3.0)
+    assert a.grad == 2 * (2 * 9.0)
+
+
+def test_no_grad_builds_no_graph():
+    x = Tensor([1.0], requires_grad=True)
+    with no_grad():
+        y = x * 2
+    assert y._prev == () and not y.requires_grad
+    assert mg.is_grad_enabled()
+
+
+def test_no_grad_restores_after_exception():
+    with pytest.raises(ZeroDivisionError):
+        with no_grad():
+            1 / 0
+    assert mg.is_grad_enabled()
+
+
+def test_tensor_graph_is_released_after_backward():
+    x = Tensor(np.ones((2, 2)), requires_grad=True)
+    hidden = x * 2
+    ref = weakref.ref(hidden)
+    loss = (hidden * 3).sum()
+    del hidden
+    loss.backward()
+    gc.collect()
+    assert ref() is None
+    assert x.grad.numpy().tolist() == [[6.0, 6.0], [6.0, 6.0]]
+
+
+def test_retain_graph_keeps_the_graph():
+    x = Tensor(np.ones(2), requires_grad=True)
+    hidden = x * 2
+    ref = weakref.ref(hidden)
+    loss = hidden.sum()
+    del hidden
+    loss.backward(retain_graph=True)
+    gc.collect()
+    assert ref() is not None
+
+
+def test_value_graph_can_be_released_on_request():
+    a = Value(1.0)
+    hidden = a * 2
+    ref = weakref.ref(hidden)
+    out = hidden + 1
+    del hidden
+    out.backward(retain_graph=False)
+    gc.collect()
+    assert ref() is None and a.grad == 2.0
+
+
+def test_graphs_have_no_reference_cycles():
+    """Without cycles a dropped graph is freed at once by reference counting, not by the GC."""
+    gc.disable()
+    try:
+        a = Tensor(np.ones(3), requires_grad=True)
+        h = a.tanh()
+        ref = weakref.ref(h)
+        loss = (h * h).sum()
+        del h, loss
+        assert ref() is None
+    finally:
+        gc.enable()
+
+
+def test_backward_steps_equals_backward():
+    def build():
+        a, b, c = Value(2.0, label="a"), Value(-3.0, label="b"), Value(10.0, label="c")
+        return (a, b, c), (a * b + c).tanh()
+
+    (a1, b1, c1), out1 = build()
+    out1.backward()
+    (a2, b2, c2), out2 = build()
+    steps = list(out2.backward_steps())
+    assert sorted(s.node._op for s in steps) == sorted(["tanh", "+", "*", "", "", ""])
+    position = {id(s.node): i for i, s in enumerate(steps)}
+    for step in steps:  # every node is visited before the nodes it was computed from
+        assert all(position[id(p)] > position[id(step.node)] for p in step.node._prev)
+    assert (a2.grad, b2.grad, c2.grad) == (a1.grad, b1.grad, c1.grad)
+    # the chain rule, as the REPL shows it: contribution = upstream * local
+    for step in steps:
+        for parent, local, contribution in step.sends:
+            assert contribution == pytest.approx(step.grad * local)
+
+
+def test_backward_steps_reports_every_contribution_of_a_shared_node():
+    a = Value(3.0, label="a")
+    b = a * a  # a feeds the product twice
+    steps = list(b.backward_steps())
+    contributions = [c for s in steps for p, _, c in s.sends if p is a]
+    assert contributions == [3.0, 3.0] and a.grad == 6.0
+
+
+def test_tensor_steps_carry_formulas_and_arrays():
+    x = Tensor([[1.0, 2.0]], requires_grad=True)
+    w = Tensor([[3.0], [4.0]], requires_grad=True)
+    steps = list((x @ w).sum().backward_steps())
+    matmul = next(s for s in steps if s.node._op == "@")
+    formulas = {id(p): local for p, local, _ in matmul.sends}
+    assert formulas[id(x)] == "g @ bᵀ" and formulas[id(w)] == "aᵀ @ g"
+
+
+def test_gradient_does_not_flow_into_constants():
+    x = Tensor([1.0, 2.0])  # no requires_grad: an input batch
+    w = Tensor([3.0, 4.0], requires_grad=True)
+    (x * w).sum().backward()
+    assert x.grad is None
+    np.testing.assert_allclose(w.grad.numpy(), [1.0, 2.0])
+
+
+def test_detach_cuts_the_graph():
+    x = Tensor([2.0], requires_grad=True)
+    y = x.detach() * x
+    y.sum().backward()
+    assert x.grad.item() == 2.0
+
+
+def test_backward_on_tensor_without_grad_is_refused():
+    with pytest.raises(RuntimeError, match="requires_grad"):
+        Tensor([1.0]).sum().backward()

@@ -1,0 +1,231 @@
+"""The op catalogue: every Tensor op's forward against NumPy and gradient against finite differences.
+
+Runs on every device of the `device` fixture (cpu always, cuda when a GPU is present).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import minigrad as mg
+from minigrad.ops import ShapeError, unbroadcast
+
+from .helpers import check_op, make_inputs
+
+BINARY = {
+    "add": (lambda a, b: a + b, lambda a, b: a + b),
+    "sub": (lambda a, b: a - b, lambda a, b: a - b),
+    "mul": (lambda a, b: a * b, lambda a, b: a * b),
+    "div": (lambda a, b: a / (b * b + 1.0), lambda a, b: a / (b * b + 1.0)),
+    "maximum": (lambda a, b: a.maximum(b), np.maximum),
+}
+
+UNARY = {
+    "neg": (lambda a: -a, lambda a: -a, False),
+    "exp": (lambda a: a.exp(), np.exp, False),
+    "log": (lambda a: a.log(), np.log, True),
+    "sqrt": (lambda a: a.sqrt(), np.sqrt, True),
+    "abs": (lambda a: a.abs(), np.abs, False),
+    "tanh": (lambda a: a.tanh(), np.tanh, False),
+    "relu": (lambda a: a.relu(), lambda a: np.maximum(a, 0), False),
+    "leaky_relu": (lambda a: a.leaky_relu(0.1), lambda a: np.where(a > 0, a, 0.1 * a), False),
+    "sigmoid": (lambda a: a.sigmoid(), lambda a: 1 / (1 + np.exp(-a)), False),
+    "pow_scalar": (lambda a: a ** 3, lambda a: a ** 3, False),
+    "pow_fraction": (lambda a: a ** 0.5, lambda a: a ** 0.5, True),
+    "rsub": (lambda a: 2.0 - a, lambda a: 2.0 - a, False),
+    "rdiv": (lambda a: 1.0 / a, lambda a: 1.0 / a, True),
+    "softmax": (lambda a: a.softmax(), lambda a: np.exp(a) / np.exp(a).sum(-1, keepdims=True), False),
+    "log_softmax": (lambda a: a.log_softmax(axis=0),
+                    lambda a: a - np.log(np.exp(a).sum(0, keepdims=True)), False),
+}
+
+
+@pytest.mark.parametrize("name", sorted(UNARY))
+def test_unary(name, device):
+    fn, np_fn, positive = UNARY[name]
+    # |x| >= 0.05 keeps relu/abs away from their kink, where finite differences are meaningless
+    (x,) = make_inputs([(3, 4)], device, positive=positive)
+    if not positive:
+        x.data[abs(x.data) < 0.05] += 0.1
+    check_op(fn, np_fn, [x])
+
+
+@pytest.mark.parametrize("name", sorted(BINARY))
+@pytest.mark.parametrize("shapes", [((3, 4), (3, 4)), ((3, 4), (4,)), ((2, 1, 4), (3, 1)), ((), (2, 3))])
+def test_binary_broadcast(name, shapes, device):
+    fn, np_fn = BINARY[name]
+    check_op(fn, np_fn, make_inputs(shapes, device))
+
+
+def test_pow_with_tensor_exponent(device):
+    a, b = make_inputs([(3, 2), (2,)], device, positive=True)
+    check_op(lambda a, b: a ** b, lambda a, b: a ** b, [a, b])
+
+
+REDUCTIONS = [None, 0, 1, -1, (0, 2), (-1, 0)]
+
+
+@pytest.mark.parametrize("op", ["sum", "mean", "max"])
+@pytest.mark.parametrize("axis", REDUCTIONS)
+@pytest.mark.parametrize("keepdims", [False, True])
+def test_reductions(op, axis, keepdims, device):
+    (x,) = make_inputs([(2, 3, 4)], device)
+    check_op(lambda a: getattr(a, op)(axis=axis, keepdims=keepdims),
+             lambda a: getattr(np, op if op != "max" else "max")(a, axis=axis, keepdims=keepdims), [x])
+
+
+def test_max_splits_gradient_between_ties():
+    x = mg.Tensor([1.0, 3.0, 3.0], requires_grad=True)
+    x.max().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [0.0, 0.5, 0.5])
+
+
+@pytest.mark.parametrize("shapes", [((3, 4), (4, 5)), ((4,), (4, 5)), ((3, 4), (4,)), ((4,), (4,)),
+                                    ((2, 3, 4), (4, 5)), ((2, 3, 4), (2, 4, 5)), ((2, 1, 3, 4), (5, 4, 2)),
+                                    ((4,), (2, 4, 3)), ((2, 3, 4), (4,))])
+def test_matmul(shapes, device):
+    check_op(lambda a, b: a @ b, np.matmul, make_inputs(shapes, device))
+
+
+def test_matmul_shape_error_names_op_and_shapes():
+    a, b = mg.randn(3, 4), mg.randn(5, 2)
+    with pytest.raises(ShapeError, match=r"@.*\(3, 4\).*\(5, 2\)"):
+        a @ b
+
+
+def test_broadcast_shape_error_names_op_and_shapes():
+    with pytest.raises(ShapeError, match=r"\+.*\(3, 4\).*\(3,\)"):
+        mg.randn(3, 4) + mg.randn(3)
+
+
+@pytest.mark.parametrize("shape, new", [((2, 6), (3, 4)), ((2, 6), (-1,)), ((24,), (2, 3, 4))])
+def test_reshape(shape, new, device):
+    (x,) = make_inputs([shape], device)
+    check_op(lambda a: a.reshape(*new), lambda a: a.reshape(new), [x])
+
+
+@pytest.mark.parametrize("axes", [(), (1, 0, 2), (2, 0, 1)])
+def test_transpose(axes, device):
+    (x,) = make_inputs([(2, 3, 4)], device)
+    check_op(lambda a: a.transpose(*axes), lambda a: np.transpose(a, axes or None), [x])
+
+
+def test_T_property(device):
+    (x,) = make_inputs([(2, 3)], device)
+    check_op(lambda a: a.T, lambda a: a.T, [x])
+
+
+INDICES = [
+    (slice(1, 3),),
+    (slice(None), 1),
+    (Ellipsis, slice(None, None, 2)),
+    (1, -1),
+    (np.array([0, 2, 0, 0]),),              # repeated rows: their gradients must add up
+    (np.array([0, 1, 1]), np.array([2, 0, 0])),
+    (slice(None), np.array([3, 3, 1])),
+]
+
+
+@pytest.mark.parametrize("index", INDICES, ids=range(len(INDICES)))
+def test_getitem(index, device):
+    (x,) = make_inputs([(3, 4)], device)
+    idx = index if len(index) > 1 else index[0]
+    if device == "cuda":
+        import cupy
+        idx = tuple(cupy.asarray(i) if isinstance(i, np.ndarray) else i for i in index)
+        idx = idx if len(idx) > 1 else idx[0]
+    check_op(lambda a: a[idx], lambda a: a[index if len(index) > 1 else index[0]], [x])
+
+
+def test_repeated_index_gradient_counts_each_use():
+    x = mg.Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    x[mg.Tensor(np.array([0, 0, 2, 0]))].sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [3.0, 0.0, 1.0])
+
+
+def test_integer_array_index_via_tensor_and_list():
+    x = mg.Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    y = x[mg.arange(2), [2, 0]]
+    np.testing.assert_allclose(y.numpy(), [2.0, 3.0])
+
+
+@pytest.mark.parametrize("axis", [0, 1, -1])
+def test_cat_and_stack(axis, device):
+    a, b, c = make_inputs([(2, 3), (2, 3), (2, 3)], device)
+    check_op(lambda *xs: mg.cat(xs, axis=axis), lambda *xs: np.concatenate(xs, axis=axis), [a, b, c])
+    check_op(lambda *xs: mg.stack(xs, axis=axis), lambda *xs: np.stack(xs, axis=axis), [a, b, c])
+
+
+def test_cat_of_different_sizes(device):
+    a, b = make_inputs([(2, 3), (2, 5)], device)
+    check_op(lambda a, b: mg.cat([a, b], axis=1), lambda a, b: np.concatenate([a, b], axis=1), [a, b])
+
+
+def test_where(device):
+    a, b = make_inputs([(3, 4), (4,)], device)
+    cond_np = np.random.default_rng(1).random((3, 4)) > 0.5
+    cond = mg.Tensor(cond_np, device=device)
+    check_op(lambda a, b: mg.where(cond, a, b), lambda a, b: np.where(cond_np, a, b), [a, b])
+
+
+def test_where_with_scalar_branch():
+    x = mg.Tensor([-1.0, 2.0], requires_grad=True)
+    y = mg.where(x > 0, x, 0.0)
+    y.sum().backward()
+    np.testing.assert_allclose(y.numpy(), [0.0, 2.0])
+    np.testing.assert_allclose(x.grad.numpy(), [0.0, 1.0])
+
+
+def test_softmax_is_stable_for_huge_logits():
+    x = mg.Tensor([[1000.0, 1001.0, 1002.0]], requires_grad=True)
+    s = x.softmax()
+    ls = x.log_softmax()
+    assert np.all(np.isfinite(s.numpy())) and np.all(np.isfinite(ls.numpy()))
+    np.testing.assert_allclose(s.numpy().sum(), 1.0, rtol=1e-6)
+    np.testing.assert_allclose(ls.numpy(), np.log(s.numpy()), rtol=1e-5)
+
+
+def test_sigmoid_is_stable_for_huge_inputs():
+    x = mg.Tensor([-1000.0, 0.0, 1000.0])
+    np.testing.assert_allclose(x.sigmoid().numpy(), [0.0, 0.5, 1.0])
+
+
+def test_composite_expression(device):
+    a, b = make_inputs([(4, 3), (3,)], device)
+    check_op(lambda a, b: ((a * b).tanh() @ b.reshape(3, 1)).relu().sum(axis=1) / 3.0,
+             lambda a, b: np.maximum(np.tanh(a * b) @ b.reshape(3, 1), 0).sum(axis=1) / 3.0, [a, b])
+
+
+# -- hypothesis: broadcasting over random shapes -----------------------------------------------------
+@given(shapes=hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, max_side=3),
+       op=st.sampled_from(sorted(BINARY)))
+def test_broadcast_gradients_hypothesis(shapes, op):
+    fn, np_fn = BINARY[op]
+    check_op(fn, np_fn, make_inputs(shapes.input_shapes, "cpu", seed=len(shapes.input_shapes[0])))
+
+
+@given(shape=hnp.array_shapes(min_dims=1, max_dims=3, max_side=3), data=st.data(),
+       op=st.sampled_from(["sum", "mean", "max"]), keepdims=st.booleans())
+def test_reduction_gradients_hypothesis(shape, data, op, keepdims):
+    axes = data.draw(st.lists(st.integers(-len(shape), len(shape) - 1), unique_by=lambda a: a % len(shape),
+                              max_size=len(shape)))
+    axis = tuple(axes) if axes else None
+    (x,) = make_inputs([shape], "cpu")
+    check_op(lambda a: getattr(a, op)(axis=axis, keepdims=keepdims),
+             lambda a: getattr(np, op)(a, axis=axis, keepdims=keepdims), [x])
+
+
+@given(shapes=hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=4, max_side=3))
+def test_unbroadcast_is_adjoint_of_broadcast(shapes):
+    """<broadcast(x), g> == <x, unbroadcast(g)> for every x, g: the definition of an adjoint."""
+    shape = shapes.input_shapes[0]
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=shape)
+    g = rng.normal(size=shapes.result_shape)
+    lhs = float((np.broadcast_to(x, g.shape) * g).sum())
+    rhs = float((x * unbroadcast(g, shape)).sum())
+    assert unbroadcast(g, shape).shape == shape
+    assert np.isclose(lhs, rhs)
