@@ -1,0 +1,493 @@
+"""The lesson runner: find, parse and run the 21 checked lessons.
+
+Lesson file format (minigrad/lesson_files/NN-slug.md; the repo's top-level
+``lessons/`` is a symlink to that folder so lessons ship inside the package):
+
+* Markdown. The first ``# `` heading is the title. ``NN`` (two digits) is the
+  lesson number, ``slug`` its short name (``03-computation-graph.md``).
+* Fenced ````` ```python ````` blocks are run top to bottom in ONE namespace;
+  any other fence (```` ```text ````, ```` ``` ````) is shown as prose, not run.
+* A python block whose first line is ``# check`` is a *check*: it asserts the
+  lesson's claim with numbers (``assert ratio > 50, f"only {ratio:.0f}x"``).
+  Print the measured numbers in it so the learner sees them. A failed check is
+  reported (block, line, message) and the lesson goes on, but the run fails.
+  An error in any block (syntax error, exception) reports block and line and stops.
+* The namespace holds ``OUT`` (a pathlib.Path: the folder for pictures, created
+  for you), ``mg`` (minigrad), ``nn``, ``optim``, ``data``, ``viz``, ``np``.
+  Seed everything (``mg.manual_seed(0)``, ``np.random.default_rng(0)``); a lesson
+  should run in a few seconds on one CPU core.
+
+Library API (used by the REPL's ``:lesson``):
+``list_lessons()``, ``find_lesson(spec)``, ``load_lesson(spec)``, ``parse_lesson(text)``,
+``make_namespace(out)``, ``run_block(block, ns, lesson)`` and ``run_lesson(lesson, out)``.
+Command line: ``minigrad lesson list | N [--check] [--out DIR] | path/to/file.md``.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import linecache
+import os
+import re
+import sys
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator, TextIO
+
+LESSON_DIR = Path(__file__).resolve().parent / "lesson_files"
+DEFAULT_OUT = Path("minigrad-out")
+_FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})\s*([\w+-]*)")
+_NAME = re.compile(r"^(\d{2})-([\w-]+)\.md$")
+
+
+class LessonError(ValueError):
+    """A lesson that cannot be found or parsed; the message says which and why."""
+
+
+@dataclass
+class Block:
+    """One piece of a lesson: ``kind`` is "prose", "code" or "check".
+
+    ``line`` is the 1-based line of the block's first line in the lesson file (for
+    code: the line after the opening fence), so errors point into the .md file.
+    """
+
+    kind: str
+    text: str
+    line: int
+    index: int = 0
+
+    @property
+    def end_line(self) -> int:
+        return self.line + max(self.text.count("\n"), 0)
+
+    @property
+    def runnable(self) -> bool:
+        return self.kind in ("code", "check")
+
+    def describe(self) -> str:
+        return f"block {self.index} ({self.kind}, lines {self.line}-{self.end_line})"
+
+
+@dataclass
+class Lesson:
+    """A parsed lesson: its title, where it came from, and its blocks in order."""
+
+    title: str
+    blocks: list[Block]
+    path: Path | None = None
+    number: int | None = None
+    slug: str = ""
+
+    @property
+    def filename(self) -> str:
+        """The name code is compiled under: tracebacks and errors show it with .md line numbers."""
+        return str(self.path) if self.path else f"<lesson {self.number or self.slug or self.title}>"
+
+    @property
+    def code_blocks(self) -> list[Block]:
+        return [b for b in self.blocks if b.runnable]
+
+    @property
+    def checks(self) -> list[Block]:
+        return [b for b in self.blocks if b.kind == "check"]
+
+
+@dataclass
+class BlockResult:
+    """What running one block gave.
+
+    ``status``: "ok", "failed" (a check's assertion failed) or "error" (syntax error or
+    exception: the lesson stops there). ``line`` is the lesson-file line of the failure.
+    """
+
+    block: Block
+    status: str
+    seconds: float = 0.0
+    message: str = ""
+    line: int | None = None
+    traceback: str = ""
+    output: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    def describe(self) -> str:
+        where = f"{self.block.describe()}, line {self.line}" if self.line else self.block.describe()
+        if self.status == "failed":
+            return f"CHECK FAILED in {where}: {self.message}"
+        if self.status == "error":
+            return f"ERROR in {where}: {self.message}"
+        return f"ok: {self.block.describe()} ({self.seconds:.2f} s)"
+
+
+@dataclass
+class LessonReport:
+    """The outcome of a whole lesson run."""
+
+    lesson: Lesson
+    results: list[BlockResult] = field(default_factory=list)
+    seconds: float = 0.0
+    out: Path | None = None
+
+    @property
+    def failed_checks(self) -> list[BlockResult]:
+        return [r for r in self.results if r.status == "failed"]
+
+    @property
+    def error(self) -> BlockResult | None:
+        return next((r for r in self.results if r.status == "error"), None)
+
+    @property
+    def passed_checks(self) -> list[BlockResult]:
+        return [r for r in self.results if r.ok and r.block.kind == "check"]
+
+    @property
+    def ok(self) -> bool:
+        """True only when every block ran and every check passed."""
+        ran_all = len(self.results) == len(self.lesson.code_blocks)
+        return ran_all and all(r.ok for r in self.results)
+
+    def summary(self) -> str:
+        n_checks = len(self.lesson.checks)
+        text = (f"{len(self.passed_checks)}/{n_checks} checks passed, {len(self.failed_checks)} failed"
+                f" ({self.seconds:.1f} s)")
+        if self.error:
+            text += f"; stopped: {self.error.describe()}"
+        return text
+
+
+# -- finding lessons --------------------------------------------------------------------------
+def lesson_files(directory: Path | None = None) -> list[Path]:
+    """Every ``NN-slug.md`` in the lesson folder, in lesson order."""
+    folder = Path(directory) if directory else LESSON_DIR
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if _NAME.match(p.name))
+
+
+def list_lessons(directory: Path | None = None) -> list[Lesson]:
+    """All lessons, parsed (cheap: nothing is run)."""
+    return [load_lesson(p) for p in lesson_files(directory)]
+
+
+def find_lesson(spec: int | str | Path) -> Path:
+    """The file of a lesson given its number (3, "3", "03"), its slug, or a path to a .md file."""
+    text = str(spec).strip()
+    candidate = Path(text).expanduser()
+    if text.endswith(".md") or os.sep in text or candidate.is_file():
+        if candidate.is_file():
+            return candidate
+        raise LessonError(f"no lesson file at {text!r}")
+    files = lesson_files()
+    if text.isdigit():
+        number = int(text)
+        for p in files:
+            if int(p.name[:2]) == number:
+                return p
+        raise LessonError(f"there is no lesson {number}: lessons are {_numbers(files)} (try `minigrad lesson list`)")
+    matches = [p for p in files if text.lower() in p.stem.lower()]
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        raise LessonError(f"{text!r} matches several lessons: {', '.join(p.stem for p in matches)}")
+    raise LessonError(f"no lesson called {text!r}: try `minigrad lesson list`")
+
+
+def _numbers(files: list[Path]) -> str:
+    nums = [int(p.name[:2]) for p in files]
+    return f"{min(nums)}-{max(nums)}" if nums else "none (the lesson folder is empty)"
+
+
+def load_lesson(spec: int | str | Path) -> Lesson:
+    """Find and parse a lesson (number, slug or path)."""
+    path = spec if isinstance(spec, Path) and spec.is_file() else find_lesson(spec)
+    return parse_lesson(path.read_text(encoding="utf-8"), path=path)
+
+
+# -- parsing ------------------------------------------------------------------------------------
+def parse_lesson(text: str, path: Path | str | None = None) -> Lesson:
+    """Split lesson Markdown into prose, code and check blocks with their line numbers."""
+    path = Path(path) if path else None
+    lines = text.splitlines()
+    blocks: list[Block] = []
+    prose: list[str] = []
+    prose_start = 1
+    title = ""
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        fence = _FENCE.match(line)
+        if not fence:
+            if not prose:
+                prose_start = i + 1
+            prose.append(line)
+            if not title and line.startswith("# "):
+                title = line[2:].strip()
+            i += 1
+            continue
+        marker, lang = fence.group(2), fence.group(3).lower()
+        start = i + 1
+        j = start
+        while j < len(lines) and not lines[j].strip().startswith(marker[0] * len(marker)):
+            j += 1
+        if j == len(lines):
+            raise LessonError(f"{path or 'lesson'}: line {i + 1}: the {marker}{lang} fence is never closed")
+        body = lines[start:j]
+        if lang in ("python", "py", "python3"):
+            _flush_prose(blocks, prose, prose_start)
+            prose = []
+            first = next((b.strip() for b in body if b.strip()), "")
+            kind = "check" if re.match(r"#\s*check\b", first) else "code"
+            blocks.append(Block(kind, "\n".join(body), start + 1))
+        else:  # a shown-only fence stays part of the prose around it
+            if not prose:
+                prose_start = i + 1
+            prose.extend(lines[i:j + 1])
+        i = j + 1
+    _flush_prose(blocks, prose, prose_start)
+    for n, block in enumerate(blocks, 1):
+        block.index = n
+    number, slug = None, ""
+    if path and (m := _NAME.match(path.name)):
+        number, slug = int(m.group(1)), m.group(2)
+    return Lesson(title or (path.stem if path else "lesson"), blocks, path, number, slug)
+
+
+def _flush_prose(blocks: list[Block], prose: list[str], start: int) -> None:
+    # trim blank lines at both ends but keep the line number of the first kept line
+    while prose and not prose[0].strip():
+        prose.pop(0)
+        start += 1
+    while prose and not prose[-1].strip():
+        prose.pop()
+    if prose:
+        blocks.append(Block("prose", "\n".join(prose), start))
+
+
+# -- running ------------------------------------------------------------------------------------
+def default_out(lesson: Lesson) -> Path:
+    """./minigrad-out/NN/ for a numbered lesson, ./minigrad-out/<file stem>/ otherwise."""
+    name = f"{lesson.number:02d}" if lesson.number is not None else (lesson.path.stem if lesson.path else "lesson")
+    return DEFAULT_OUT / name
+
+
+def make_namespace(out: Path | str) -> dict[str, Any]:
+    """A fresh namespace for one lesson: OUT (created), mg, nn, optim, data, viz, np."""
+    os.environ.setdefault("MPLBACKEND", "Agg")  # lessons write picture files; never open windows
+    import numpy as np
+
+    import minigrad as mg
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    ns: dict[str, Any] = {"__name__": "__lesson__", "__builtins__": __builtins__, "OUT": out, "mg": mg, "np": np}
+    for name in ("nn", "optim", "data", "viz"):
+        try:
+            ns[name] = getattr(mg, name)
+        except ModuleNotFoundError as exc:  # a part not installed/written yet: the lesson's NameError says so
+            if exc.name != f"minigrad.{name}":
+                raise
+    return ns
+
+
+def register_source(lesson: Lesson, text: str | None = None) -> None:
+    """Let tracebacks show lesson lines even when the lesson came from a string, not a file."""
+    if text is None:
+        text = _reassemble(lesson)
+    linecache.cache[lesson.filename] = (len(text), None, text.splitlines(True), lesson.filename)
+
+
+def _reassemble(lesson: Lesson) -> str:
+    """The lesson's runnable text placed at its original line numbers (for linecache)."""
+    last = max((b.end_line for b in lesson.blocks), default=0)
+    lines = [""] * (last + 1)
+    for b in lesson.blocks:
+        for k, line in enumerate(b.text.splitlines()):
+            lines[b.line - 1 + k] = line
+    return "\n".join(lines) + "\n"
+
+
+def run_block(block: Block, ns: dict[str, Any], lesson: Lesson, capture: bool = False) -> BlockResult:
+    """Run one code or check block in ``ns``; never raises for errors in the lesson's code.
+
+    The code is compiled under the lesson's file name and shifted to its line in the
+    file, so a syntax error or traceback names the .md line. ``capture`` collects what
+    the block prints in ``result.output`` instead of letting it through.
+    """
+    if not block.runnable:
+        return BlockResult(block, "ok")
+    if lesson.filename not in linecache.cache:
+        register_source(lesson)
+    sink = io.StringIO()
+    start = time.perf_counter()
+    try:
+        code = compile("\n" * (block.line - 1) + block.text + "\n", lesson.filename, "exec")
+    except SyntaxError as exc:
+        msg = f"SyntaxError: {exc.msg}"
+        if exc.text:
+            msg += f"\n    {exc.text.rstrip()}"
+        return BlockResult(block, "error", 0.0, msg, exc.lineno, "")
+    redirect = contextlib.redirect_stdout(sink) if capture else contextlib.nullcontext()
+    try:
+        with redirect:
+            exec(code, ns)
+    except Exception as exc:  # the lesson's own error: report it, never crash the runner
+        seconds = time.perf_counter() - start
+        line = _lesson_line(exc, lesson.filename) or block.line
+        failed_check = block.kind == "check" and isinstance(exc, AssertionError)
+        message = str(exc) if failed_check else f"{type(exc).__name__}: {exc}"
+        if failed_check and not message:
+            message = f"assertion failed: {linecache.getline(lesson.filename, line).strip()}"
+        return BlockResult(block, "failed" if failed_check else "error", seconds, message, line,
+                           _short_traceback(exc, lesson.filename), sink.getvalue())
+    return BlockResult(block, "ok", time.perf_counter() - start, output=sink.getvalue())
+
+
+def _lesson_line(exc: BaseException, filename: str) -> int | None:
+    """The lesson-file line of the innermost traceback frame that is lesson code."""
+    line = None
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename == filename:
+            line = frame.lineno
+    return line
+
+
+def _short_traceback(exc: BaseException, filename: str) -> str:
+    """The traceback from the first lesson frame on (the runner's own frames are noise)."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename != filename:
+        tb = tb.tb_next
+    return "".join(traceback.format_exception(type(exc), exc, tb))
+
+
+def iter_run(lesson: Lesson, ns: dict[str, Any], capture: bool = False) -> Iterator[BlockResult]:
+    """Run the lesson's blocks in order, yielding each result; stops after an error."""
+    register_source(lesson)
+    for block in lesson.blocks:
+        result = run_block(block, ns, lesson, capture=capture)
+        yield result
+        if result.status == "error":
+            return
+
+
+def run_lesson(lesson: Lesson | int | str | Path, out: Path | str | None = None, *, stream: TextIO | None = None,
+               show_prose: bool = True, capture: bool = False) -> LessonReport:
+    """Run a whole lesson, writing pictures to ``out`` (default ./minigrad-out/NN/).
+
+    With ``stream`` set, prose, code and results are printed there as it runs (the
+    terminal view); with ``show_prose=False`` only check results and errors are.
+    """
+    if not isinstance(lesson, Lesson):
+        lesson = load_lesson(lesson)
+    out = Path(out) if out is not None else default_out(lesson)
+    ns = make_namespace(out)
+    report = LessonReport(lesson, out=out)
+    view = _View(stream, show_prose) if stream is not None else None
+    start = time.perf_counter()
+    if view:
+        view.header(lesson, out)
+    for block in lesson.blocks:
+        if view:
+            view.before(block)
+        if not block.runnable:
+            continue
+        result = run_block(block, ns, lesson, capture=capture)
+        report.results.append(result)
+        if view:
+            view.after(result)
+        if result.status == "error":
+            break
+    report.seconds = time.perf_counter() - start
+    if view:
+        view.footer(report)
+    return report
+
+
+class _View:
+    """Prints a lesson run for a terminal: prose, code with line numbers, ✓/✗ per check."""
+
+    def __init__(self, stream: TextIO, show_prose: bool):
+        self.stream, self.show_prose = stream, show_prose
+        self.color = hasattr(stream, "isatty") and stream.isatty() and not os.environ.get("NO_COLOR")
+
+    def _c(self, text: str, code: str) -> str:
+        return f"\033[{code}m{text}\033[0m" if self.color else text
+
+    def write(self, text: str = "") -> None:
+        print(text, file=self.stream, flush=True)
+
+    def header(self, lesson: Lesson, out: Path) -> None:
+        if self.show_prose:
+            self.write(self._c(f"pictures go to {out}/", "2"))
+
+    def before(self, block: Block) -> None:
+        if not self.show_prose:
+            return
+        if block.kind == "prose":
+            for line in block.text.splitlines():
+                self.write(self._c(line, "1") if line.startswith("#") else line)
+            self.write()
+        else:
+            width = len(str(block.end_line))
+            for k, line in enumerate(block.text.splitlines()):
+                self.write(self._c(f"{block.line + k:>{width}} │ ", "2") + self._c(line, "36"))
+            self.write(self._c("─" * 40, "2"))
+
+    def after(self, result: BlockResult) -> None:
+        # headless (--check) shows only what checks and failing blocks printed: that holds the numbers
+        shown = self.show_prose or result.block.kind == "check" or not result.ok
+        if result.output and shown:
+            self.write(result.output.rstrip("\n"))
+        if result.status == "failed":
+            self.write(self._c(f"✗ {result.describe()}", "1;31"))
+        elif result.status == "error":
+            self.write(self._c(f"✗ {result.describe()}", "1;31"))
+            if result.traceback:
+                self.write(result.traceback.rstrip("\n"))
+        elif result.block.kind == "check":
+            self.write(self._c(f"✓ check passed ({result.block.describe()})", "32"))
+        if self.show_prose:
+            self.write()
+
+    def footer(self, report: LessonReport) -> None:
+        ok = report.ok
+        name = f"lesson {report.lesson.number}" if report.lesson.number else report.lesson.filename
+        text = f"{name}: {report.summary()}"
+        self.write(self._c(text, "1;32" if ok else "1;31"))
+        if self.show_prose and report.out is not None:
+            pictures = sorted(p.name for p in report.out.glob("*") if p.suffix in (".png", ".svg", ".pdf"))
+            if pictures:
+                self.write(f"pictures in {report.out}/: {', '.join(pictures)}")
+
+
+# -- command line -------------------------------------------------------------------------------
+def main(argv: list[str] | None = None) -> int:
+    """``minigrad lesson list | N [--check] [--out DIR] | path/to/file.md | all --check``."""
+    parser = argparse.ArgumentParser(prog="minigrad lesson", description="Run minigrad's checked lessons.")
+    parser.add_argument("lesson", nargs="?", default="list",
+                        help="'list', a lesson number or name, a path to a lesson .md file, or 'all'")
+    parser.add_argument("--check", action="store_true", help="headless: print only check results; exit 1 on failure")
+    parser.add_argument("--out", metavar="DIR", help="folder for the pictures (default ./minigrad-out/NN/)")
+    args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    if args.lesson == "list":
+        for lesson in list_lessons():
+            print(f"{lesson.number:>3}  {lesson.title}  ({len(lesson.checks)} checks)")
+        return 0
+    try:
+        lessons = list_lessons() if args.lesson == "all" else [load_lesson(args.lesson)]
+    except LessonError as exc:
+        print(f"minigrad lesson: {exc}", file=sys.stderr)
+        return 2
+    status = 0
+    for lesson in lessons:
+        out = Path(args.out) if args.out and len(lessons) == 1 else (
+            Path(args.out) / default_out(lesson).name if args.out else None)
+        report = run_lesson(lesson, out, stream=sys.stdout, show_prose=not args.check, capture=args.check)
+        if not report.ok:
+            status = 1
+    return status
