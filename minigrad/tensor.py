@@ -250,7 +250,7 @@ class Tensor:
         return apply(ops.Neg, self)
 
     def __getitem__(self, index: Any) -> "Tensor":
-        return apply(ops.GetItem, self, index=_raw_index(index))
+        return apply(ops.GetItem, self, index=_raw_index(index, self.device))
 
     # comparisons give boolean tensors without a graph (masks, accuracy); == stays identity
     # so tensors can live in sets and dicts like other graph nodes
@@ -367,13 +367,16 @@ def _raw(x: Any) -> Any:
     return x.data if isinstance(x, Tensor) else x
 
 
-def _raw_index(index: Any) -> Any:
-    """An index with Tensors replaced by their arrays (integer or boolean tensors index like arrays)."""
+def _raw_index(index: Any, device: str = "cpu") -> Any:
+    """An index with Tensors and lists replaced by arrays on ``device`` (integer/boolean arrays index like NumPy)."""
     if isinstance(index, tuple):
-        return tuple(_raw(i) for i in index)
+        return tuple(_raw_index(i, device) for i in index)
     if isinstance(index, list):
-        return np.asarray(index)
-    return _raw(index)
+        index = np.asarray(index)
+    index = _raw(index)
+    if hasattr(index, "ndim") and getattr(index, "ndim", 0) > 0 and device_of(index) != device:
+        index = to_device(index, device)
+    return index
 
 
 def _lift(x: Any, like: Tensor) -> Tensor:
@@ -460,7 +463,9 @@ def where(cond: Any, a: Any, b: Any) -> Tensor:
     """Elementwise ``a if cond else b``; the gradient flows to the side that was chosen."""
     ref = a if isinstance(a, Tensor) else b if isinstance(b, Tensor) else Tensor(a)
     a, b = _lift(a, ref), _lift(b, ref)
-    return apply(ops.Where, a, b, cond=_raw(cond).astype(bool) if hasattr(_raw(cond), "astype") else cond)
+    mask = _raw(cond)
+    mask = to_device(mask if hasattr(mask, "astype") else np.asarray(mask), ref.device).astype(bool)
+    return apply(ops.Where, a, b, cond=mask)
 
 
 def maximum(a: Any, b: Any) -> Tensor:
