@@ -15,7 +15,9 @@ Lesson file format (minigrad/lesson_files/NN-slug.md; the repo's top-level
 * The namespace holds ``OUT`` (a pathlib.Path: the folder for pictures, created
   for you), ``mg`` (minigrad), ``nn``, ``optim``, ``data``, ``viz``, ``np``.
   Seed everything (``mg.manual_seed(0)``, ``np.random.default_rng(0)``); a lesson
-  should run in a few seconds on one CPU core.
+  should run in a few seconds on one CPU core. Every lesson writes at least one
+  picture (viz.render / viz.plot) into OUT: tests/test_lessons.py runs every
+  ``NN-*.md`` it finds headless and checks that all checks pass and a PNG appeared.
 
 Library API (used by the REPL's ``:lesson``):
 ``list_lessons()``, ``find_lesson(spec)``, ``load_lesson(spec)``, ``parse_lesson(text)``,
