@@ -1,0 +1,208 @@
+"""The lesson runner (parsing, error reporting, CLI exit status) and every lesson, run headless.
+
+Each lesson must pass all its checks and write a picture; for the lessons whose claim
+hinges on one setting, flipping that setting in the lesson text must make a check fail
+(a check that cannot fail proves nothing).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from minigrad import lessons as L
+
+LESSON = '''# A tiny lesson
+
+Some prose.
+
+```python
+x = 3
+def double(v):
+    return 2 * v
+```
+
+```text
+shown, not run
+```
+
+```python
+# check
+assert double(x) == 6, f"double(3) gave {double(x)}"
+print("measured", double(x))
+```
+'''
+
+
+def run_text(text: str, out: Path, name: str = "t.md") -> L.LessonReport:
+    return L.run_lesson(L.parse_lesson(text, path=out / name), out, capture=True)
+
+
+# -- parsing ------------------------------------------------------------------------------------
+def test_parse_splits_prose_code_and_checks_with_line_numbers():
+    lesson = L.parse_lesson(LESSON)
+    assert lesson.title == "A tiny lesson"
+    assert [b.kind for b in lesson.blocks] == ["prose", "code", "prose", "check"]
+    code, shown, check = lesson.blocks[1], lesson.blocks[2], lesson.blocks[3]
+    assert code.line == 6 and code.text.startswith("x = 3") and code.end_line == 8
+    assert "shown, not run" in shown.text and shown.line == 11      # a non-python fence stays prose
+    assert check.line == 16 and check.text.splitlines()[1].startswith("assert")
+    assert [b.index for b in lesson.blocks] == [1, 2, 3, 4]
+    assert len(lesson.checks) == 1 and len(lesson.code_blocks) == 2
+
+
+def test_unclosed_fence_names_its_line():
+    with pytest.raises(L.LessonError, match="line 3"):
+        L.parse_lesson("# t\n\n```python\nx = 1\n")
+
+
+def test_find_lesson_by_number_slug_and_path(tmp_path):
+    files = L.lesson_files()
+    assert files, "no lessons found in the package"
+    first = files[0]
+    number = int(first.name[:2])
+    assert L.find_lesson(number) == first == L.find_lesson(f"{number:02d}") == L.find_lesson(str(first))
+    assert L.find_lesson(first.stem[3:]) == first
+    with pytest.raises(L.LessonError, match="no lesson 99"):
+        L.find_lesson(99)
+    with pytest.raises(L.LessonError, match="no lesson file"):
+        L.find_lesson(tmp_path / "missing.md")
+
+
+def test_lessons_ship_inside_the_package():
+    import minigrad
+
+    assert L.LESSON_DIR.parent == Path(minigrad.__file__).resolve().parent
+    repo_link = Path(__file__).resolve().parent.parent / "lessons"
+    if repo_link.exists():  # the repo's top-level lessons/ is the same folder
+        assert repo_link.resolve() == L.LESSON_DIR
+
+
+def test_namespace_holds_out_and_the_library(tmp_path):
+    ns = L.make_namespace(tmp_path / "pics")
+    assert ns["OUT"] == tmp_path / "pics" and ns["OUT"].is_dir()
+    for name in ("mg", "np", "nn", "optim", "data", "viz"):
+        assert name in ns, name
+
+
+# -- running and error reporting ------------------------------------------------------------------
+def test_a_passing_lesson(tmp_path):
+    report = run_text(LESSON, tmp_path)
+    assert report.ok and len(report.passed_checks) == 1 and not report.failed_checks
+    assert "measured 6" in report.results[-1].output
+
+
+def test_syntax_error_reports_block_and_line_and_stops(tmp_path):
+    text = LESSON.replace("def double(v):", "def double(v)")
+    report = run_text(text, tmp_path)
+    assert not report.ok
+    err = report.error
+    assert err.status == "error" and err.block.index == 2 and err.line == 7
+    assert "SyntaxError" in err.message
+    assert len(report.results) == 1          # the check after it never ran
+
+
+def test_exception_reports_the_lesson_line_where_it_happened(tmp_path):
+    text = LESSON.replace("return 2 * v", "return 2 * v / 0")
+    report = run_text(text, tmp_path)
+    err = report.error
+    # raised inside double() (line 8, block 2) while block 4 was running
+    assert err.block.index == 4 and err.line == 8 and "ZeroDivisionError" in err.message
+    assert "return 2 * v / 0" in err.traceback     # the traceback shows the lesson's own source line
+
+
+def test_failed_check_is_reported_with_line_and_message(tmp_path):
+    text = LESSON.replace("x = 3", "x = 4")
+    report = run_text(text, tmp_path)
+    assert not report.ok and report.error is None
+    (failed,) = report.failed_checks
+    assert failed.block.index == 4 and failed.line == 17
+    assert failed.message == "double(3) gave 8"
+    assert "CHECK FAILED" in failed.describe() and "line 17" in failed.describe()
+
+
+def test_failed_check_does_not_stop_later_blocks_but_fails_the_run(tmp_path):
+    text = LESSON + "\n```python\n# check\nassert True\n```\n"
+    report = run_text(text.replace("x = 3", "x = 4"), tmp_path)
+    assert [r.status for r in report.results] == ["ok", "failed", "ok"]
+    assert not report.ok
+
+
+def test_bare_assert_message_shows_the_source_line(tmp_path):
+    report = run_text("# t\n\n```python\n# check\nassert 1 + 1 == 3\n```\n", tmp_path)
+    assert "assert 1 + 1 == 3" in report.failed_checks[0].message
+
+
+def test_cli_exit_status_and_report(tmp_path, capsys):
+    good, bad, broken = tmp_path / "good.md", tmp_path / "bad.md", tmp_path / "broken.md"
+    good.write_text(LESSON)
+    bad.write_text(LESSON.replace("x = 3", "x = 4"))
+    broken.write_text(LESSON.replace("def double(v):", "def double(v)"))
+    assert L.main([str(good), "--check", "--out", str(tmp_path / "o")]) == 0
+    assert "1/1 checks passed" in capsys.readouterr().out
+    assert L.main([str(bad), "--check", "--out", str(tmp_path / "o")]) == 1
+    out = capsys.readouterr().out
+    assert "CHECK FAILED in block 4 (check, lines 16-18), line 17" in out and "gave 8" in out
+    assert L.main([str(broken), "--check", "--out", str(tmp_path / "o")]) == 1
+    assert "ERROR in block 2" in capsys.readouterr().out
+    assert L.main(["99"]) == 2
+    assert "no lesson 99" in capsys.readouterr().err
+
+
+def test_terminal_view_prints_prose_code_and_results(tmp_path, capsys):
+    path = tmp_path / "good.md"
+    path.write_text(LESSON)
+    assert L.main([str(path), "--out", str(tmp_path / "o")]) == 0
+    out = capsys.readouterr().out
+    assert "Some prose." in out and "x = 3" in out and "measured 6" in out and "check passed" in out
+
+
+def test_cli_lists_the_lessons(capsys):
+    assert L.main(["list"]) == 0
+    out = capsys.readouterr().out
+    assert len(out.strip().splitlines()) == len(L.lesson_files())
+
+
+# -- every lesson, headless ----------------------------------------------------------------------
+def _failure_text(report: L.LessonReport) -> str:
+    lines = [report.summary()]
+    for r in report.results:
+        if not r.ok:
+            lines += [r.describe(), r.output, r.traceback]
+    return "\n".join(lines)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", L.lesson_files(), ids=lambda p: p.stem)
+def test_lesson_passes_all_its_checks(path, tmp_path):
+    lesson = L.load_lesson(path)
+    assert lesson.checks, f"{path.name} has no # check block"
+    report = L.run_lesson(lesson, tmp_path, capture=True)
+    assert report.ok, _failure_text(report)
+    pictures = [p for p in tmp_path.glob("*.png") if p.stat().st_size > 0]
+    assert pictures, f"{path.name} wrote no picture into OUT"
+
+
+# -- flipping the decisive setting must make a check fail ---------------------------------------
+def run_flipped(number: int, old: str, new: str, out: Path) -> L.LessonReport:
+    path = L.find_lesson(number)
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"lesson {number} no longer contains {old!r}: update this test"
+    return L.run_lesson(L.parse_lesson(text.replace(old, new), path=path), out, capture=True)
+
+
+FLIPS = [
+    # (lesson, decisive setting as written, flipped to): the claim must then fail a check
+    pytest.param(6, "LAMBDA = 0.1", "LAMBDA = 0.0", id="06-no-l2"),
+    pytest.param(7, "NORMALIZE = True", "NORMALIZE = False", id="07-unnormalized"),
+    pytest.param(8, 'STABLE_INIT = "he"', 'STABLE_INIT = 10.0', id="08-he-replaced-by-large"),
+    pytest.param(10, 'FAST_OPTIMIZER = "adam"', 'FAST_OPTIMIZER = "sgd"', id="10-adam-replaced-by-sgd"),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("number, old, new", FLIPS)
+def test_flipping_the_decisive_setting_fails_a_check(number, old, new, tmp_path):
+    report = run_flipped(number, old, new, tmp_path)
+    assert report.error is None, _failure_text(report)
+    assert report.failed_checks, f"lesson {number} still passes with {new!r}: its check cannot fail"
