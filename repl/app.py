@@ -1,36 +1,102 @@
-"""Placeholder prompt: replaced by the full REPL (issue 5)."""
+"""``minigrad`` with no arguments: the REPL.
+
+On a terminal it is a prompt-toolkit session (highlighting, completion, history,
+toolbar); when stdin is not a terminal it reads lines and runs them (commands
+included) with no widgets, so ``minigrad < script.txt`` works and tests can drive it.
+Heavy modules are imported after the prompt can be drawn.
+"""
 from __future__ import annotations
 
-import code
+import os
 import sys
+from typing import Iterable, TextIO
+
+from .console import is_complete
+from .session import Quit, Session
+from .style import paint
+
+BANNER = "minigrad {version} — Python with mg, Value, Tensor, nn, optim, data, viz ready. :help for commands, Ctrl-D to leave."
 
 
-def namespace() -> dict:
-    import minigrad as mg
-    from minigrad import Tensor, Value, no_grad
+def history_path() -> str:
+    """Where the prompt's history lives: $MINIGRAD_HISTORY, else ~/.minigrad_history."""
+    return os.environ.get("MINIGRAD_HISTORY") or os.path.join(os.path.expanduser("~"), ".minigrad_history")
 
-    return {"mg": mg, "minigrad": mg, "Value": Value, "Tensor": Tensor, "no_grad": no_grad}
+
+def _parse_argv(argv: list[str]) -> dict:
+    options = {"device": None, "quiet": False}
+    args = list(argv)
+    while args:
+        arg = args.pop(0)
+        if arg == "--device" and args:
+            options["device"] = args.pop(0)
+        elif arg.startswith("--device="):
+            options["device"] = arg.split("=", 1)[1]
+        elif arg in ("-q", "--quiet"):
+            options["quiet"] = True
+        else:
+            raise SystemExit(f"minigrad: unknown option {arg!r} (try minigrad --help)")
+    return options
 
 
 def main(argv: list[str] | None = None) -> int:
-    ns = namespace()
-    if not sys.stdin.isatty():
-        console = code.InteractiveConsole(ns)
-        for line in sys.stdin:
-            console.push(line.rstrip("\n"))
-        return 0
-    from prompt_toolkit import PromptSession
+    """Run the REPL; the exit status is 1 when a scripted line failed, else 0."""
+    options = _parse_argv(sys.argv[1:] if argv is None else argv)
+    from .commands import load_all
 
-    session = PromptSession()
-    console = code.InteractiveConsole(ns)
-    more = False
-    while True:
-        try:
-            line = session.prompt("... " if more else ">>> ")
-        except KeyboardInterrupt:
-            more = False
-            console.resetbuffer()
+    load_all()
+    interactive = sys.stdin.isatty() and sys.stdout.isatty()
+    session = Session(interactive=interactive)
+    if options["device"]:
+        if not session.run_command(f":device {options['device']}"):
+            return 2
+    if not interactive:
+        return run_script(session, sys.stdin)
+    from .prompt import run_interactive
+
+    if not options["quiet"]:
+        import minigrad
+
+        session.print(paint(BANNER.format(version=minigrad.__version__), "grey"))
+    return run_interactive(session, history_path())
+
+
+_CONTINUATIONS = ("else", "elif", "except", "finally", ")", "]", "}")
+
+
+def run_script(session: Session, stream: Iterable[str] | TextIO) -> int:
+    """Run lines from ``stream`` like a Python prompt would: blocks end at an empty line, ``:commands`` run as typed.
+
+    A failing line prints a short traceback and the script goes on.
+    """
+    lines = iter(stream)
+    session.lines = lines
+    buffer: list[str] = []
+    failed = False
+    for raw in lines:
+        line = raw.rstrip("\r\n")
+        # a dedented line after a block (no blank line between, as in a file) first runs the block
+        if buffer and line[:1] not in ("", " ", "\t", "#") and not line.startswith(_CONTINUATIONS) \
+                and is_complete("\n".join(buffer) + "\n"):
+            try:
+                failed |= not session.handle("\n".join(buffer) + "\n")
+            except Quit:
+                return int(failed)
+            buffer = []
+        if not buffer and line.lstrip().startswith(":"):
+            try:
+                failed |= not session.handle(line)
+            except Quit:
+                return int(failed)
             continue
-        except EOFError:
-            return 0
-        more = console.push(line)
+        buffer.append(line)
+        source = "\n".join(buffer) + ("\n" if not line.strip() else "")
+        if is_complete(source):
+            buffer = []
+            try:
+                failed |= not session.handle(source)
+            except Quit:
+                return int(failed)
+    if buffer:
+        failed |= not session.handle("\n".join(buffer) + "\n")
+    return int(failed)

@@ -1,0 +1,83 @@
+"""The small ``:commands`` (help, quit, device, seed, reset) and `load_all`, which registers every command.
+
+The bigger commands live in files named after them: step.py, graph.py, train.py,
+inspect_cmd.py, lesson.py, files.py (:save/:load).
+"""
+from __future__ import annotations
+
+import importlib
+
+from .registry import COMMANDS, CommandError, command, find
+from .session import Quit, Session
+from .style import paint
+
+_COMMAND_MODULES = ("step", "graph", "train", "inspect_cmd", "lesson", "files")
+
+
+def load_all() -> None:
+    """Import the command modules so their commands are registered (they import nothing heavy at load)."""
+    for name in _COMMAND_MODULES:
+        importlib.import_module(f"repl.{name}")
+
+
+@command("help", ":help [COMMAND]", "list the commands, or explain one", words=[], aliases=("h", "?"))
+def help_command(session: Session, argline: str) -> None:
+    name = argline.strip().lstrip(":")
+    if name:
+        cmd = find(name)
+        if cmd is None:
+            raise CommandError(f"no command :{name}")
+        session.print(paint(cmd.usage, "bold"))
+        session.print(f"  {cmd.summary}")
+        if cmd.details:
+            session.print("\n".join("  " + line for line in cmd.details.splitlines()))
+        return
+    session.print(paint("minigrad REPL", "bold") + " — Python with minigrad pre-imported "
+                  "(mg, Value, Tensor, nn, optim, data, viz, np, no_grad), plus these commands:")
+    width = max(len(c.usage) for c in COMMANDS.values())
+    for cmd in sorted(COMMANDS.values(), key=lambda c: c.name):
+        session.print(f"  {cmd.usage.ljust(width)}  {paint(cmd.summary, 'grey')}")
+    session.print("Multi-line input: a block ends with an empty line. Ctrl-C clears the line, Ctrl-D leaves.")
+    session.print("Try:  a, b, c = Value(2.0, label='a'), Value(-3.0, label='b'), Value(10.0, label='c')")
+    session.print("      :step (a*b + c).tanh()")
+
+
+@command("quit", ":quit", "leave the REPL (Ctrl-D does the same)", aliases=("q", "exit"))
+def quit_command(session: Session, argline: str) -> None:
+    raise Quit()
+
+
+@command("device", ":device [cpu|cuda]", "show or set the device new tensors go to", words=["cpu", "cuda"])
+def device_command(session: Session, argline: str) -> None:
+    import minigrad as mg
+
+    name = argline.strip()
+    if name:
+        try:
+            mg.set_default_device(name)
+        except mg.DeviceError as exc:
+            raise CommandError(str(exc)) from None
+        session.print(f"new tensors go to {mg.default_device()} (existing tensors stay where they are: use .to())")
+    else:
+        session.print(f"device: {mg.default_device()}")
+
+
+@command("seed", ":seed N", "reset minigrad's random generator (mg.manual_seed) so runs repeat exactly")
+def seed_command(session: Session, argline: str) -> None:
+    import minigrad as mg
+
+    try:
+        seed = int(argline.strip())
+    except ValueError:
+        raise CommandError(f"the seed must be a whole number, got {argline.strip()!r}") from None
+    mg.manual_seed(seed)
+    session.print(f"random seed set to {seed}")
+
+
+@command("reset", ":reset", "forget every name you defined and start from a fresh namespace")
+def reset_command(session: Session, argline: str) -> None:
+    from .namespace import build_namespace
+
+    build_namespace(session.namespace)
+    session.last_loss = None
+    session.print("namespace reset: mg, Value, Tensor, nn, optim, data, viz, np are back, everything else is gone")

@@ -1,0 +1,129 @@
+"""``:step --quiz``: the learner types each gradient before it is shown and hears whether it was right, and why.
+
+Answers may be arithmetic (``1 - 0.5**2``, ``-3*0.25``); they are read by a tiny
+evaluator that accepts numbers and + - * / ** only. A scalar answer counts as
+right within 1% (or 1e-4 absolute). For Tensor graphs the question is the shape
+of the gradient, which always equals the shape of the node.
+"""
+from __future__ import annotations
+
+import ast
+import math
+import operator
+
+from .session import Session
+from .style import fmt, paint
+
+_OPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
+        ast.Pow: operator.pow, ast.USub: operator.neg, ast.UAdd: operator.pos}
+REL_TOL, ABS_TOL = 1e-2, 1e-4
+
+
+def parse_number(text: str) -> float:
+    """Evaluate a small arithmetic expression safely (no names, no calls); ValueError if it is not one."""
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError:
+        raise ValueError(f"{text!r} is not a number") from None
+
+    def ev(node: ast.AST) -> float:
+        if isinstance(node, ast.Expression):
+            return ev(node.body)
+        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
+            return float(node.value)
+        if isinstance(node, ast.BinOp) and type(node.op) in _OPS:
+            return _OPS[type(node.op)](ev(node.left), ev(node.right))
+        if isinstance(node, ast.UnaryOp) and type(node.op) in _OPS:
+            return _OPS[type(node.op)](ev(node.operand))
+        raise ValueError(f"{text!r} is not a number (only digits and + - * / ** are understood)")
+
+    try:
+        return ev(tree)
+    except (ZeroDivisionError, OverflowError) as exc:
+        raise ValueError(f"{text!r}: {exc}") from None
+
+
+def is_close(answer: float, truth: float) -> bool:
+    return math.isclose(answer, truth, rel_tol=REL_TOL, abs_tol=ABS_TOL)
+
+
+def parse_shape(text: str) -> tuple:
+    cleaned = text.strip().strip("()[]").replace(",", " ").replace("x", " ").replace("×", " ")
+    try:
+        return tuple(int(p) for p in cleaned.split())
+    except ValueError:
+        raise ValueError(f"{text!r} is not a shape (write it like 4, 3 or (4, 3))") from None
+
+
+def _why_scalar(walk, index: int) -> str:
+    step, received = walk.steps[index]
+    d = walk.d(step.node)
+    terms = []
+    for child, contribution in received:
+        prev_step = next(s for s, _ in walk.steps if s.node is child)
+        local = next(loc for p, loc, _ in prev_step.sends if p is step.node)
+        terms.append((child, prev_step.grad, local, contribution))
+    me = walk.names[step.node]
+    pieces = [f"{walk.d(c)} × d{walk.names[c]}/d{me} = {fmt(g)} × {fmt(loc)} = {fmt(con)}"
+              for c, g, loc, con in terms]
+    if len(pieces) == 1:
+        return f"{d} = {pieces[0]}"
+    return f"{d} = sum over the {len(pieces)} nodes it feeds: " + "  +  ".join(pieces) + f"  = {fmt(step.grad)}"
+
+
+def run_quiz(session: Session, walk) -> None:
+    """Step through backward, asking for each node's gradient before revealing it."""
+    right = asked = 0
+    session.print(paint("quiz: type each gradient (Enter reveals it, q stops)", "grey"))
+    index = 0
+    while walk.advance():
+        step, received = walk.steps[index]
+        if received:  # the root's gradient is 1 by definition: nothing to ask
+            if walk.tensor:
+                question = f"shape of {walk.d(step.node)}? "
+            else:
+                question = f"{walk.d(step.node)} = ? "
+            answer = session.ask(question)
+            if answer is None or answer.strip().lower() in ("q", "quit"):
+                session.print(paint("(quiz stopped: the rest of backward ran silently)", "grey"))
+                break
+            if answer.strip():
+                asked += 1
+                right += _judge(session, walk, index, answer)
+        session.print("\n".join(walk.step_text(index, reveal=False)))
+        index += 1
+    walk.finish()
+    if asked:
+        session.print(paint(f"quiz: {right}/{asked} right", "bold"))
+    for line in walk.summary_lines():
+        session.print(line)
+
+
+def _judge(session: Session, walk, index: int, answer: str) -> int:
+    step, _ = walk.steps[index]
+    if walk.tensor:
+        truth = tuple(step.node.shape)
+        try:
+            given = parse_shape(answer)
+        except ValueError as exc:
+            session.print(paint(f"  ✗ {exc}; it is {truth}", "red"))
+            return 0
+        if given == truth:
+            session.print(paint(f"  ✓ right: {truth} — a gradient always has the shape of its node", "green"))
+            return 1
+        session.print(paint(f"  ✗ not quite: you said {given}, it is {truth} — a gradient always has the shape "
+                            "of the node (broadcast inputs get theirs summed back to their own shape)", "red"))
+        return 0
+    try:
+        given = parse_number(answer)
+    except ValueError as exc:
+        session.print(paint(f"  ✗ {exc}", "red"))
+        given = None
+    truth = float(step.grad)
+    why = _why_scalar(walk, index)
+    if given is not None and is_close(given, truth):
+        session.print(paint(f"  ✓ right: {why}", "green"))
+        return 1
+    said = f"you said {fmt(given)}, but " if given is not None else ""
+    session.print(paint(f"  ✗ not quite: {said}{why}", "red"))
+    return 0

@@ -1,0 +1,101 @@
+"""One REPL session: the learner's namespace, what the toolbar shows, and how input is run.
+
+The same `Session` serves the interactive prompt and scripted input; only the way
+it reads single keys and answers differs (`keys.py` on a terminal, the next script
+line otherwise).
+"""
+from __future__ import annotations
+
+import sys
+from typing import Any, Callable, Iterator, TextIO
+
+from . import registry
+from .console import print_exception, run_source
+from .namespace import build_namespace
+from .style import paint
+
+
+class Quit(Exception):
+    """Raised by ``:quit`` to leave the loop."""
+
+
+class Session:
+    def __init__(self, interactive: bool, out: TextIO | None = None, lines: Iterator[str] | None = None):
+        self.interactive = interactive
+        self.out = out or sys.stdout
+        self.lines = lines  # scripted mode: the remaining input lines (answers to :step --quiz come from here)
+        self.namespace: dict = build_namespace()
+        self.last_loss: float | None = None
+        self.lesson_title: str | None = None  # shown in the toolbar while a lesson is open
+        self.ask_line: Callable[[str], str] | None = None  # set by the interactive app (a prompt-toolkit prompt)
+        self.read_key: Callable[[], str] | None = None  # set by the interactive app (raw keypresses)
+
+    # -- output --------------------------------------------------------------------------------
+    def print(self, *parts: Any, end: str = "\n") -> None:
+        print(*parts, end=end, file=self.out, flush=True)
+
+    def error(self, message: str) -> None:
+        self.print(paint(message, "red"))
+
+    # -- input beyond the prompt ---------------------------------------------------------------
+    def ask(self, prompt: str) -> str | None:
+        """One line of answer (``:step --quiz``, ``:lesson``); None when input ended or the learner pressed Ctrl-C."""
+        if self.ask_line is not None:
+            try:
+                return self.ask_line(prompt)
+            except (EOFError, KeyboardInterrupt):
+                return None
+        self.print(prompt, end="")
+        line = next(self.lines, None) if self.lines is not None else None
+        if line is None:
+            self.print("")
+            return None
+        line = line.rstrip("\n")
+        self.print(line)  # echo the scripted answer so the transcript reads like a session
+        return line
+
+    def key(self) -> str:
+        """The learner's next move while stepping: "next", "back" or "quit" (scripted input always goes on)."""
+        if self.read_key is None:
+            return "next"
+        return self.read_key()
+
+    # -- evaluation ----------------------------------------------------------------------------
+    def eval(self, expression: str) -> Any:
+        """Evaluate a Python expression in the learner's namespace (commands use it for their arguments)."""
+        try:
+            code = compile(expression, "<minigrad>", "eval")
+        except SyntaxError as exc:
+            raise registry.CommandError(f"not a Python expression: {expression!r} ({exc.msg})") from None
+        return eval(code, self.namespace)
+
+    def handle(self, text: str) -> bool:
+        """Run one complete input: a ``:command`` or Python source. False if it failed (the session goes on)."""
+        if text.lstrip().startswith(":"):
+            return self.run_command(text)
+        return run_source(text, self.namespace, self.out)
+
+    def run_command(self, text: str) -> bool:
+        name, argline = registry.split_command(text)
+        if not name:
+            self.error("a command name goes after ':' (try :help)")
+            return False
+        cmd = registry.find(name)
+        if cmd is None:
+            close = registry.nearest(name)
+            hint = f" Did you mean {' or '.join(':' + c for c in close)}?" if close else ""
+            self.error(f"unknown command :{name}.{hint} (:help lists them all)")
+            return False
+        try:
+            cmd.run(self, argline)
+            return True
+        except Quit:
+            raise
+        except registry.CommandError as exc:
+            self.error(f":{cmd.name}: {exc}")
+            self.print(paint(f"usage: {cmd.usage}", "grey"))
+        except KeyboardInterrupt:
+            self.error(f":{cmd.name} interrupted")
+        except Exception as exc:  # noqa: BLE001 - an error in a command must not end the session
+            print_exception(exc, self.out)
+        return False

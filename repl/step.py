@@ -1,0 +1,219 @@
+"""``:step EXPR``: the forward pass, then backward one node per keypress — the chain rule as numbers.
+
+Every number shown comes from the engine's own `backward_steps()` generator (the
+one `backward()` runs), so the walk-through cannot disagree with ``.grad``. For a
+node that feeds several others, its gradient is shown as the explicit sum of what
+each of them sent back.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from .graph_names import NodeNames, is_tensor, summary
+from .keys import BACK, NEXT, QUIT
+from .registry import CommandError, command
+from .session import Session
+from .style import fmt, paint
+
+# local derivative of a Value op with respect to each parent, written out for the explanations
+VALUE_RULES = {
+    "+": ("1", "1"), "-": ("1", "-1"), "*": ("the other factor", "the other factor"),
+    "/": ("1/b", "-a/b²"), "**": ("b·a^(b-1)", "a^b·ln a"), "exp": ("exp(a) = the output",),
+    "log": ("1/a",), "tanh": ("1 - tanh(a)² = 1 - output²",), "ReLU": ("1 if a > 0 else 0",),
+    "sigmoid": ("s·(1 - s) with s the output",), "neg": ("-1",),
+}
+
+
+def value_rule(op: str, index: int) -> str:
+    if op.startswith("**") and op != "**":
+        return f"n·a^(n-1) with n = {op[2:]}"
+    rules = VALUE_RULES.get(op)
+    if not rules:
+        return ""
+    return rules[min(index, len(rules) - 1)]
+
+
+class Walk:
+    """The backward pass of one root, collected step by step so the learner can go back."""
+
+    def __init__(self, root: Any, namespace: dict):
+        if not hasattr(root, "backward_steps"):
+            raise CommandError(f"the expression gave a {type(root).__name__}, not a Value or Tensor: "
+                               "there is no graph to step through")
+        import minigrad as mg
+
+        self.root = root
+        self.names = NodeNames(root, namespace)
+        self.tensor = is_tensor(root)
+        for node in mg.topological_order(root):  # a fresh pass: what is shown is exactly what .grad becomes
+            node.grad = None if self.tensor else 0.0
+        self._gen = root.backward_steps()
+        self.steps: list = []
+        self.received: dict[int, list] = {}  # id(node) -> [(child, contribution), ...] seen so far
+        self.total = len(self.names.order)
+
+    @property
+    def rootname(self) -> str:
+        return self.names[self.root]
+
+    def d(self, node: Any) -> str:
+        """``dL/dx`` with the root's and node's names."""
+        return f"d{self.rootname}/d{self.names[node]}"
+
+    def advance(self) -> bool:
+        """Run the engine one more node; False when backward is finished."""
+        step = next(self._gen, None)
+        if step is None:
+            return False
+        received = list(self.received.get(id(step.node), []))
+        self.steps.append((step, received))
+        for parent, _local, contribution in step.sends:
+            self.received.setdefault(id(parent), []).append((step.node, contribution))
+        return True
+
+    def finish(self) -> None:
+        """Run the rest of backward silently so every .grad is complete."""
+        while self.advance():
+            pass
+
+    # -- text ----------------------------------------------------------------------------------
+    def forward_text(self) -> list[str]:
+        lines = [paint(f"forward pass: {self.total} node(s), inputs first", "bold")]
+        rows = []
+        for node in reversed(self.names.order):
+            name = self.names[node]
+            definition = self.names.definition(node)
+            rows.append((name, definition, summary(node.data)))
+        width = max(len(r[0]) for r in rows)
+        dwidth = max(len(r[1]) for r in rows)
+        for name, definition, value in rows:
+            if definition:
+                lines.append(f"  {name.rjust(width)} = {definition.ljust(dwidth)} = {paint(value, 'cyan')}")
+            else:
+                lines.append(f"  {name.rjust(width)} = {' ' * dwidth}   {paint(value, 'cyan')}  (input)")
+        return lines
+
+    def gradient_line(self, index: int) -> str:
+        """How this node's gradient came about: 1 at the root, else the sum of what its children sent."""
+        step, received = self.steps[index]
+        d = self.d(step.node)
+        if not received:
+            return f"{d} = {summary(step.grad)}   (the root: backward starts from d{self.rootname}/d{self.rootname} = 1)"
+        if len(received) == 1:
+            child, _ = received[0]
+            return f"{d} = {summary(step.grad)}   (sent back by {self.names[child]})"
+        if self.tensor:
+            parts = " + ".join(f"[from {self.names[c]}]" for c, _ in received)
+            return f"{d} = {parts} = {summary(step.grad)}   (it feeds {len(received)} nodes: gradients add)"
+        parts = " + ".join(f"{fmt(g)} (from {self.names[c]})" for c, g in received)
+        return f"{d} = sum of contributions = {parts} = {fmt(step.grad)}"
+
+    def sends_lines(self, index: int, reveal: bool = True) -> list[str]:
+        """What the node sends to each parent; ``reveal=False`` (quiz) gives the rule but not the numbers."""
+        step, _ = self.steps[index]
+        node = step.node
+        if not step.sends:
+            if self.names.parents(node):
+                return ["  (no parent needs a gradient)"]
+            return [f"  {self.names[node]} is an input: nothing to send on; its .grad is now {summary(node.grad)}"]
+        head = paint("chain rule", "bold")
+        lines = [f"  {head}: d{self.rootname}/d(parent) += {self.d(node)} × d{self.names[node]}/d(parent)"]
+        parents = list(self.names.parents(node))
+        for parent, local, contribution in step.sends:
+            pname = self.names[parent]
+            if self.tensor:
+                shown = f"  = {paint(summary(contribution), 'green')}" if reveal else ""
+                lines.append(f"    → {pname.ljust(6)} {paint(str(local), 'yellow')}{shown}")
+            else:
+                i = next((k for k, p in enumerate(parents) if p is parent), 0)
+                rule = value_rule(node._op, i)
+                if not reveal:
+                    lines.append(f"    → {pname.ljust(6)} local d{self.names[node]}/d{pname}: {rule or node._op}"
+                                 f"  (its value and the product are yours to work out)")
+                    continue
+                why = f"  ({rule})" if rule and rule != fmt(local) else ""
+                lines.append(f"    → {pname.ljust(6)} local d{self.names[node]}/d{pname} = {fmt(local)}{paint(why, 'grey')}"
+                             f";  {fmt(step.grad)} × {fmt(local)} = {paint(fmt(contribution), 'green')}")
+        return lines
+
+    def step_text(self, index: int, reveal: bool = True) -> list[str]:
+        step, _ = self.steps[index]
+        node = step.node
+        definition = self.names.definition(node)
+        what = f"{self.names[node]} = {definition}" if definition else f"{self.names[node]} (input)"
+        shape = f"  shape {tuple(node.shape)}" if self.tensor else f"  value {fmt(node.data)}"
+        lines = [paint(f"── backward {index + 1}/{self.total}: {what}", "bold") + paint(shape, "grey")]
+        lines.append("  " + self.gradient_line(index))
+        lines.extend(self.sends_lines(index, reveal))
+        return lines
+
+    def summary_lines(self) -> list[str]:
+        leaves = self.names.leaves
+        lines = [paint("backward done", "bold") + f": {len(self.steps)} node(s); the inputs' gradients:"]
+        for leaf in leaves:
+            lines.append(f"  {self.names[leaf]}.grad = {summary(leaf.grad)}")
+        return lines
+
+
+def _parse(argline: str) -> tuple[bool, str]:
+    quiz = False
+    text = argline.strip()
+    while text.startswith("--"):
+        flag, _, text = text.partition(" ")
+        if flag == "--quiz":
+            quiz = True
+        else:
+            raise CommandError(f"unknown option {flag} (only --quiz)")
+        text = text.strip()
+    if not text:
+        raise CommandError("give an expression, e.g. :step (a*b + c).tanh()")
+    return quiz, text
+
+
+@command("step", ":step [--quiz] EXPR", "forward, then backward one node per key: the chain rule as numbers",
+         details="""
+Evaluates EXPR (a Value or Tensor), lists the forward pass, then walks backward
+one node per keypress: Enter/space next, b back, q quit (the rest of backward is
+then run silently so every .grad is filled). At each node you see its gradient
+(the sum of what its children sent back), the local derivative to each parent
+and their product, the chain rule's contribution.
+The gradients of the graph are zeroed first, so the numbers are one fresh pass.
+--quiz asks you for each gradient before showing it (arithmetic like 1-0.5**2 is
+fine; Enter reveals, q stops) and says whether you were right and why.""",
+         words=["--quiz"])
+def step_command(session: Session, argline: str) -> None:
+    quiz, expression = _parse(argline)
+    root = session.eval(expression)
+    walk = Walk(root, session.namespace)
+    for line in walk.forward_text():
+        session.print(line)
+    if quiz:
+        from .quiz import run_quiz
+
+        run_quiz(session, walk)
+        return
+    if session.interactive:
+        session.print(paint("backward: Enter/space next node, b back, q quit", "grey"))
+    index = -1
+    while True:
+        move = session.key() if index >= 0 else NEXT
+        if move == QUIT:
+            walk.finish()
+            session.print(paint("(stopped: the rest of backward ran silently, every .grad is filled)", "grey"))
+            break
+        if move == BACK:
+            if index > 0:
+                index -= 1
+                session.print(paint("(back)", "grey"))
+                session.print("\n".join(walk.step_text(index)))
+            continue
+        if index + 1 < len(walk.steps) or walk.advance():
+            index += 1
+            session.print("\n".join(walk.step_text(index)))
+            if index + 1 == walk.total:
+                break
+        else:
+            break
+    walk.finish()
+    for line in walk.summary_lines():
+        session.print(line)
