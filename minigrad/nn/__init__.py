@@ -1,0 +1,30 @@
+"""Neural-network building blocks over `Tensor`: modules, layers, initializers and losses.
+
+    from minigrad import nn
+    model = nn.MLP([2, 16, 16, 1], activation="relu")          # He init for ReLU
+    loss = nn.functional.binary_cross_entropy_with_logits(model(X), y)
+
+`minigrad.nn.scalar` holds the micrograd-style scalar versions (`Neuron`, `Layer`, `MLP`).
+"""
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from . import functional, init
+from .containers import MLP, Sequential
+from .layers import (ACTIVATIONS, BatchNorm1d, Dropout, Identity, LeakyReLU, Linear, ReLU, Sigmoid, Softmax, Tanh,
+                     activation)
+from .module import Module, StateDictError
+
+__all__ = ["Module", "StateDictError", "Linear", "Sequential", "MLP", "ReLU", "Tanh", "Sigmoid", "LeakyReLU",
+           "Softmax", "Dropout", "BatchNorm1d", "Identity", "activation", "ACTIVATIONS", "init", "functional",
+           "scalar"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "scalar":  # micrograd-style networks: imported when first asked for
+        module = importlib.import_module("minigrad.nn.scalar")
+        globals()["scalar"] = module
+        return module
+    raise AttributeError(f"module 'minigrad.nn' has no attribute {name!r}")

@@ -1,0 +1,178 @@
+"""Loss functions (and the L2 penalty), written with Tensor ops so autograd differentiates them.
+
+Every loss takes predictions first and targets second, checks that their shapes
+agree (a ``(n, 1)`` prediction against a ``(n,)`` target would otherwise broadcast
+to ``(n, n)`` and train on nonsense), and reduces with ``reduction="mean"``
+(default), ``"sum"`` or ``"none"``. Targets may be Tensors, NumPy arrays or lists.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+import numpy as np
+
+from ..backend import array_module, to_numpy
+from ..ops import ShapeError
+from ..tensor import Tensor, where
+from .module import Module
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def _target(target: Any, like: Tensor, name: str) -> Tensor:
+    """``target`` as a constant Tensor of ``like``'s float dtype and device, with exactly its shape."""
+    t = target.detach() if isinstance(target, Tensor) else Tensor(np.asarray(target), device=like.device)
+    if t.dtype != like.dtype:
+        t = t.astype(like.dtype)
+    if t.shape != like.shape:
+        hint = ""
+        if t.size == like.size:
+            hint = f" (reshape the target: y.reshape({', '.join(str(n) for n in like.shape)}))"
+        raise ShapeError(f"{name}: prediction shape {tuple(like.shape)} and target shape {tuple(t.shape)} "
+                         f"differ{hint}")
+    return t
+
+
+def _reduce(loss: Tensor, reduction: str, name: str) -> Tensor:
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    if reduction == "none":
+        return loss
+    raise ValueError(f"{name}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+
+
+def _float(pred: Any, name: str) -> Tensor:
+    if not isinstance(pred, Tensor):
+        pred = Tensor(pred)
+    if pred.dtype.kind != "f":
+        raise TypeError(f"{name}: predictions must be floating point, got dtype {pred.dtype}")
+    return pred
+
+
+def mse_loss(pred: Any, target: Any, reduction: str = "mean") -> Tensor:
+    """Mean squared error: mean((pred - target)²)."""
+    pred = _float(pred, "mse_loss")
+    diff = pred - _target(target, pred, "mse_loss")
+    return _reduce(diff * diff, reduction, "mse_loss")
+
+
+def binary_cross_entropy(probs: Any, target: Any, eps: float = 1e-7, reduction: str = "mean") -> Tensor:
+    """-[y log p + (1 - y) log(1 - p)] on probabilities (e.g. after a sigmoid).
+
+    ``p`` is clipped to [eps, 1 - eps] so a saturated sigmoid gives a large but finite
+    loss instead of inf (the clipped entries get no gradient, like torch.clamp).
+    Prefer `binary_cross_entropy_with_logits`: it is exact where this has to clip.
+    """
+    p = _float(probs, "binary_cross_entropy")
+    y = _target(target, p, "binary_cross_entropy")
+    lo, hi = eps, 1.0 - eps
+    p = where(p.data < lo, lo, p)
+    p = where(p.data > hi, hi, p)
+    loss = -(y * p.log() + (1.0 - y) * (1.0 - p).log())
+    return _reduce(loss, reduction, "binary_cross_entropy")
+
+
+def _bce_logits_elementwise(x: Tensor, y: Tensor) -> Tensor:
+    # log(1 + e^x) - x y rewritten as max(x, 0) - x y + log(1 + e^-|x|): no exp of a large number,
+    # so no overflow; maximum() splits a tie at x = 0 evenly, which gives the exact gradient 1/2 - y there
+    return x.maximum(0.0) - x * y + (1.0 + (-x.abs()).exp()).log()
+
+
+def binary_cross_entropy_with_logits(logits: Any, target: Any, reduction: str = "mean") -> Tensor:
+    """Binary cross-entropy of sigmoid(logits), computed stably from the logits.
+
+    Equal to ``binary_cross_entropy(logits.sigmoid(), target)`` where that is finite,
+    and still exact for logits of ±1000.
+    """
+    x = _float(logits, "binary_cross_entropy_with_logits")
+    y = _target(target, x, "binary_cross_entropy_with_logits")
+    return _reduce(_bce_logits_elementwise(x, y), reduction, "binary_cross_entropy_with_logits")
+
+
+def cross_entropy(logits: Any, targets: Any, reduction: str = "mean") -> Tensor:
+    """Softmax cross-entropy: ``-log softmax(logits)[i, targets[i]]`` averaged over the batch.
+
+    ``logits`` has shape ``(n, classes)``; ``targets`` holds n class indices (integers, or
+    floats that are whole numbers; shape ``(n,)`` or ``(n, 1)``). log_softmax subtracts
+    the row maximum first, so large logits do not overflow.
+    """
+    x = _float(logits, "cross_entropy")
+    if x.ndim != 2:
+        raise ShapeError(f"cross_entropy: logits must have shape (n, classes), got {tuple(x.shape)}")
+    n, classes = x.shape
+    t = to_numpy(targets.data if isinstance(targets, Tensor) else np.asarray(targets))
+    if t.ndim == 2 and t.shape[1] == 1:
+        t = t[:, 0]
+    if t.shape != (n,):
+        raise ShapeError(f"cross_entropy: expected {n} class indices for logits {tuple(x.shape)}, "
+                         f"got targets of shape {tuple(t.shape)}")
+    if t.dtype.kind == "f":
+        if not np.all(np.isfinite(t)) or not np.all(t == np.round(t)):
+            raise TypeError("cross_entropy: targets must be class indices (whole numbers), got fractional values; "
+                            "for probabilities/one-hot targets use -(p * logits.log_softmax()).sum(axis=1)")
+    elif t.dtype.kind not in "iu":
+        raise TypeError(f"cross_entropy: targets must be integer class indices, got dtype {t.dtype}")
+    t = t.astype(np.int64)
+    if n and (t.min() < 0 or t.max() >= classes):
+        raise ValueError(f"cross_entropy: class indices must be in [0, {classes - 1}], "
+                         f"got values from {t.min()} to {t.max()}")
+    xp = array_module(x.data)
+    rows = xp.arange(n)
+    picked = x.log_softmax(axis=1)[Tensor(rows), Tensor(xp.asarray(t))]
+    return _reduce(-picked, reduction, "cross_entropy")
+
+
+def masked_binary_cross_entropy_with_logits(logits: Any, targets: Any, mask: Any = None,
+                                            reduction: str = "mean") -> Tensor:
+    """Multi-task loss: one binary cross-entropy per (example, task), skipping missing labels.
+
+    ``targets`` has shape ``(n, tasks)``; a missing label is NaN, or 0 in ``mask``
+    (same shape, 1 = labelled). Missing entries add nothing to the loss or the
+    gradient. ``"mean"`` averages over the labelled entries only (so examples with
+    few labels do not dilute the loss); ``"sum"`` adds them (divide by n for the
+    course's formula); ``"none"`` returns the per-entry losses with 0 where missing.
+    """
+    x = _float(logits, "masked_binary_cross_entropy_with_logits")
+    y = to_numpy(targets.data if isinstance(targets, Tensor) else np.asarray(targets, dtype=np.float64))
+    observed = ~np.isnan(y)
+    if mask is not None:
+        m = to_numpy(mask.data if isinstance(mask, Tensor) else np.asarray(mask))
+        if m.shape != y.shape:
+            raise ShapeError(f"masked_binary_cross_entropy_with_logits: mask shape {m.shape} differs from targets "
+                             f"shape {y.shape}")
+        observed &= m.astype(bool)
+    filled = np.where(observed, y, 0.0)
+    yt = _target(filled, x, "masked_binary_cross_entropy_with_logits")
+    weights = Tensor(observed.astype(x.dtype), device=x.device)
+    loss = _bce_logits_elementwise(x, yt) * weights
+    if reduction == "mean":
+        return loss.sum() / max(int(observed.sum()), 1)
+    return _reduce(loss, reduction, "masked_binary_cross_entropy_with_logits")
+
+
+multi_task_loss = masked_binary_cross_entropy_with_logits
+
+
+def l2_penalty(params: Module | Iterable[Tensor]) -> Tensor:
+    """Sum of squared entries, the L2 ("weight decay") term without its λ/(2m) factor.
+
+    Given a Module, only its weight matrices count (the ``weight`` of each `Linear`
+    and any other parameter with 2+ dimensions): biases and BatchNorm's scale/shift are
+    excluded, as in the course. Given an iterable of tensors, every one of them counts.
+    Course cost: ``loss + lambd / (2 * m) * l2_penalty(model)``.
+    """
+    if isinstance(params, Module):
+        tensors = [p for _, p in params.named_parameters() if p.ndim >= 2]
+    else:
+        tensors = list(params)
+    if not tensors:
+        raise ValueError("l2_penalty: no tensors given")
+    for i, p in enumerate(tensors):
+        if not isinstance(p, Tensor):
+            raise TypeError(f"l2_penalty: item {i} is a {type(p).__name__}, not a Tensor")
+    total = (tensors[0] * tensors[0]).sum()
+    for p in tensors[1:]:
+        total = total + (p * p).sum()
+    return total

@@ -1,0 +1,284 @@
+"""`Module`: the base class of every layer and network.
+
+A module is a Python object whose attributes hold its *parameters* (tensors that
+require a gradient, trained by an optimizer), its *buffers* (tensors that are saved
+but not trained, like BatchNorm's running statistics) and its *child modules*
+(directly, or inside a list/tuple/dict, as `Sequential.layers`). Everything else
+(`parameters()`, `state_dict()`, `train()`, the repr) walks that tree.
+
+Assigning ``self.w = Tensor(..., requires_grad=True)`` registers ``w`` as a parameter;
+``self.register_buffer("running_mean", t)`` registers a buffer. Parameters stay
+registered when frozen (``requires_grad_(False)``), so saving and loading still
+see them and optimizers skip them.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterator, Mapping
+
+import numpy as np
+
+from .. import autograd
+from ..backend import check_device, device_of, to_device, to_numpy
+from ..tensor import Tensor
+
+
+class StateDictError(KeyError):
+    """A state dict that does not fit the module: missing or unexpected keys, or a wrong shape."""
+
+    def __str__(self) -> str:  # KeyError would print the message with quotes around it
+        return str(self.args[0]) if self.args else ""
+
+
+class Module:
+    """Base class: subclasses call ``super().__init__()`` and implement ``forward``."""
+
+    training: bool
+
+    def __init__(self) -> None:
+        object.__setattr__(self, "_param_names", [])
+        object.__setattr__(self, "_buffer_names", [])
+        object.__setattr__(self, "training", True)
+
+    # -- registration ------------------------------------------------------------------------
+    def __setattr__(self, name: str, value: Any) -> None:
+        params = self.__dict__.get("_param_names")
+        if params is None:
+            raise AttributeError(f"{type(self).__name__}: call super().__init__() before assigning attributes")
+        is_param = (isinstance(value, Tensor) and value.is_leaf and name not in self._buffer_names
+                    and (value.requires_grad or name in params))
+        if is_param and name not in params:
+            params.append(name)
+        elif not is_param and name in params:
+            params.remove(name)
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        for names in (self._param_names, self._buffer_names):
+            if name in names:
+                names.remove(name)
+        object.__delattr__(self, name)
+
+    def register_buffer(self, name: str, tensor: Tensor) -> None:
+        """Keep ``tensor`` as state that is saved and moved with the module but not trained."""
+        if not isinstance(tensor, Tensor):
+            raise TypeError(f"register_buffer({name!r}): expected a Tensor, got {type(tensor).__name__}")
+        if name in self._param_names:
+            self._param_names.remove(name)
+        if name not in self._buffer_names:
+            self._buffer_names.append(name)
+        object.__setattr__(self, name, tensor.detach())
+
+    # -- forward -----------------------------------------------------------------------------
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} must implement forward()")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        # every graph node made inside forward remembers this module, so pictures can group layers
+        with autograd.scope(self):
+            return self.forward(*args, **kwargs)
+
+    # -- walking the tree --------------------------------------------------------------------
+    def named_children(self) -> Iterator[tuple[str, "Module"]]:
+        """Direct sub-modules with their attribute names (``layers.0`` for an item of a list)."""
+        for name, value in vars(self).items():
+            if isinstance(value, Module):
+                yield name, value
+            elif isinstance(value, (list, tuple)):
+                for i, item in enumerate(value):
+                    if isinstance(item, Module):
+                        yield f"{name}.{i}", item
+            elif isinstance(value, dict):
+                for key, item in value.items():
+                    if isinstance(item, Module):
+                        yield f"{name}.{key}", item
+
+    def children(self) -> Iterator["Module"]:
+        for _, child in self.named_children():
+            yield child
+
+    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, "Module"]]:
+        """This module (name ``""``) and every module below it, depth first, each once."""
+        seen: set[int] = set()
+        stack = [(prefix, self)]
+        while stack:
+            name, module = stack.pop()
+            if id(module) in seen:
+                continue
+            seen.add(id(module))
+            yield name, module
+            kids = [(f"{name}.{n}" if name else n, m) for n, m in module.named_children()]
+            stack.extend(reversed(kids))
+
+    def modules(self) -> Iterator["Module"]:
+        for _, module in self.named_modules():
+            yield module
+
+    def named_parameters(self) -> Iterator[tuple[str, Tensor]]:
+        """Every parameter with its dotted name (``layers.0.weight``), each tensor once, frozen ones included."""
+        seen: set[int] = set()
+        for prefix, module in self.named_modules():
+            for name in module._param_names:
+                p = module.__dict__[name]
+                if id(p) not in seen:
+                    seen.add(id(p))
+                    yield (f"{prefix}.{name}" if prefix else name), p
+
+    def parameters(self) -> list[Tensor]:
+        """All parameters (frozen ones too: optimizers skip those without ``requires_grad``)."""
+        return [p for _, p in self.named_parameters()]
+
+    def named_buffers(self) -> Iterator[tuple[str, Tensor]]:
+        for prefix, module in self.named_modules():
+            for name in module._buffer_names:
+                yield (f"{prefix}.{name}" if prefix else name), module.__dict__[name]
+
+    def num_parameters(self, trainable_only: bool = False) -> int:
+        return sum(p.size for p in self.parameters() if p.requires_grad or not trainable_only)
+
+    # -- training helpers ----------------------------------------------------------------------
+    def zero_grad(self) -> None:
+        """Forget the gradients of every parameter (they accumulate across backward calls)."""
+        for p in self.parameters():
+            p.grad = None
+
+    def train(self, mode: bool = True) -> "Module":
+        """Training mode: Dropout drops, BatchNorm uses batch statistics. Returns self."""
+        for module in self.modules():
+            object.__setattr__(module, "training", bool(mode))
+        return self
+
+    def eval(self) -> "Module":
+        """Evaluation mode: Dropout is the identity, BatchNorm uses its running statistics."""
+        return self.train(False)
+
+    def requires_grad_(self, flag: bool = True) -> "Module":
+        """Switch gradients of every parameter on or off (off = frozen, e.g. a pretrained body)."""
+        for p in self.parameters():
+            p.requires_grad_(flag)
+            if not flag:
+                p.grad = None
+        return self
+
+    def freeze(self) -> "Module":
+        """Freeze every parameter: no gradient is computed for them and optimizers leave them alone."""
+        return self.requires_grad_(False)
+
+    def unfreeze(self) -> "Module":
+        return self.requires_grad_(True)
+
+    def to(self, device: str) -> "Module":
+        """Move parameters and buffers to ``device`` in place (they stay the same leaf tensors)."""
+        device = check_device(device)
+        for t in self._tensors():
+            t.data = to_device(t.data, device)
+            if t.grad is not None:
+                t.grad = Tensor(to_device(t.grad.data, device))
+        return self
+
+    def astype(self, dtype: Any) -> "Module":
+        """Cast parameters and buffers in place (``double()`` for gradient checking)."""
+        for t in self._tensors():
+            t.data = t.data.astype(dtype)
+            t.grad = None
+        return self
+
+    def double(self) -> "Module":
+        return self.astype(np.float64)
+
+    def float(self) -> "Module":
+        return self.astype(np.float32)
+
+    def _tensors(self) -> list[Tensor]:
+        return self.parameters() + [b for _, b in self.named_buffers()]
+
+    @property
+    def device(self) -> str:
+        tensors = self._tensors()
+        return device_of(tensors[0].data) if tensors else "cpu"
+
+    # -- saving and loading --------------------------------------------------------------------
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """Parameters and buffers by dotted name, as NumPy copies (safe to keep while training goes on)."""
+        out = {name: to_numpy(p.data).copy() for name, p in self.named_parameters()}
+        out.update({name: to_numpy(b.data).copy() for name, b in self.named_buffers()})
+        return out
+
+    def check_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Raise `StateDictError` naming every missing/unexpected key and shape mismatch; change nothing."""
+        own = dict(self.named_parameters())
+        own.update(dict(self.named_buffers()))
+        missing = [k for k in own if k not in state]
+        unexpected = [k for k in state if k not in own]
+        problems = []
+        if missing:
+            problems.append(f"missing keys: {', '.join(missing)}")
+        if unexpected:
+            problems.append(f"unexpected keys: {', '.join(unexpected)}")
+        for k, t in own.items():
+            if k in state:
+                shape = tuple(np.shape(state[k].data if isinstance(state[k], Tensor) else state[k]))
+                if shape != tuple(t.shape):
+                    problems.append(f"{k}: shape {shape} in the state dict, {tuple(t.shape)} in the model")
+        if problems:
+            raise StateDictError(f"state dict does not fit {type(self).__name__}: " + "; ".join(problems))
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> "Module":
+        """Copy arrays from ``state`` into the parameters and buffers, after checking every key and shape.
+
+        Nothing is changed if anything does not fit. Values keep each tensor's dtype and device,
+        and the tensors stay the same objects (an optimizer holding them keeps working).
+        """
+        self.check_state_dict(state)
+        own = dict(self.named_parameters())
+        own.update(dict(self.named_buffers()))
+        new = {}
+        for k, t in own.items():  # convert everything first: a bad value must not leave a half-loaded model
+            value = state[k]
+            value = value.data if isinstance(value, Tensor) else value
+            if not isinstance(value, (np.ndarray, np.generic, list, tuple, int, float)):
+                value = to_numpy(value)  # a CuPy array
+            try:
+                host = np.array(value, dtype=t.dtype)  # always a copy: the model must not alias the caller's array
+            except (TypeError, ValueError) as exc:
+                raise StateDictError(f"{k}: cannot use a value of type {type(value).__name__} ({exc})") from None
+            new[k] = to_device(host, t.device)
+        for k, t in own.items():
+            t.data = new[k]
+        return self
+
+    # -- display -------------------------------------------------------------------------------
+    def extra_repr(self) -> str:
+        """The arguments shown between the parentheses of this module's repr."""
+        return ""
+
+    def _param_note(self) -> str:
+        tensors = [self.__dict__[n] for n in self._param_names]
+        if not tensors:
+            return ""
+        note = f"  # {sum(t.size for t in tensors):,} params"
+        frozen = [t for t in tensors if not t.requires_grad]
+        if frozen:
+            note += " (frozen)" if len(frozen) == len(tensors) else " (partly frozen)"
+        return note
+
+    def _repr_lines(self) -> list[str]:
+        kids = list(self.named_children())
+        if not kids:
+            return [f"{type(self).__name__}({self.extra_repr()})" + self._param_note()]
+        extra = self.extra_repr()  # a container shows its arguments as a comment on the first line
+        lines = [f"{type(self).__name__}(" + (f"  # {extra}" if extra else "") + self._param_note()]
+        for name, child in kids:
+            sub = child._repr_lines()
+            lines.append(f"  ({name}): {sub[0]}")
+            lines.extend("  " + s for s in sub[1:])
+        lines.append(")")
+        return lines
+
+    def __repr__(self) -> str:
+        """The module tree with parameter counts per layer and, for containers, the total."""
+        lines = self._repr_lines()
+        if len(lines) > 1:
+            total = self.num_parameters()
+            frozen = total - self.num_parameters(trainable_only=True)
+            lines[-1] += f"  # total {total:,} parameters" + (f", {frozen:,} frozen" if frozen else "")
+        return "\n".join(lines)
