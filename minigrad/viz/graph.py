@@ -1,0 +1,492 @@
+"""Computation graphs as Graphviz diagrams: `draw(root)` returns a `graphviz.Digraph`.
+
+Works for `Value` and `Tensor` graphs alike: both are nodes with parents (``_prev``),
+an op label (``_op``), ``data``, ``grad``, a ``label`` and the Module whose forward
+made them (``_scope``). Each value is a box showing its name, data and gradient; each
+operation is a small ellipse between its inputs and its result, as in micrograd.
+
+Colour encodes the size of the gradient, ``|grad|`` for a scalar and the L2 norm
+``‖grad‖`` for a tensor, on a log scale from 1e-7 (cool) to 1e3 (warm). Gradients
+below 1e-7 (vanishing), above 1e3 (exploding) or not finite (nan/inf) get their own
+loud styles and a word in the box, so the learner sees them without reading numbers.
+
+Graphs larger than ``max_nodes`` are collapsed: every module becomes one summary
+box with its parameter count and gradient norm, then (if still too big) the inputs
+and the operations outside modules are folded too.
+"""
+from __future__ import annotations
+
+import math
+from collections import Counter
+from typing import Any, Iterable
+
+import graphviz
+import numpy as np
+
+VANISHING = 1e-7  # |grad| below this: the signal no longer reaches these weights
+EXPLODING = 1e3  # |grad| above this: one step would throw the weights far away
+DEFAULT_MAX_NODES = 300  # more boxes than this is no longer readable: collapse
+COLLAPSE_MODES = (None, "module", "all")
+
+FONT = "Helvetica"
+# colour stops of the |grad| ramp, position 0 = 1e-7 ... 1 = 1e3 (log10 scale)
+_RAMP = ((0.0, (0x9E, 0xCA, 0xE1)), (0.35, (0xA1, 0xD9, 0x9B)), (0.7, (0xFF, 0xF3, 0x8A)), (1.0, (0xFD, 0x8D, 0x3C)))
+# node style per gradient flag: fill, border colour, border width, font colour, the word shown in the box
+FLAG_STYLES = {
+    "vanishing": ("#eeeeee", "#2166ac", "3", "#2166ac", "VANISHING"),
+    "exploding": ("#e31a1c", "#67000d", "3", "#ffffff", "EXPLODING"),
+    "nonfinite": ("#000000", "#e31a1c", "3", "#ffffff", "NOT FINITE"),
+}
+NO_GRAD_FILL = "#ffffff"
+RELEASED_NOTE = ("This graph was freed by backward(): only what is drawn is left. "
+                 "Call loss.backward(retain_graph=True) to keep the whole graph for drawing.")
+NO_GRAD_NOTE = "No gradients yet: call backward() on the output to colour the graph by |grad|."
+
+
+# -- gradient magnitude and its colour -------------------------------------------------------
+def grad_norm(node: Any) -> float | None:
+    """``|grad|`` of a scalar, ``‖grad‖`` (L2 norm) of a tensor, None when there is no gradient."""
+    g = getattr(node, "grad", None)
+    if g is None:
+        return None
+    if isinstance(g, (int, float)):
+        return abs(float(g))
+    arr = g.numpy() if hasattr(g, "numpy") else np.asarray(g)
+    with np.errstate(over="ignore", invalid="ignore"):
+        return float(np.sqrt(np.sum(np.square(np.asarray(arr, dtype=np.float64)))))
+
+
+def classify(magnitude: float | None) -> str | None:
+    """'nonfinite', 'vanishing', 'exploding', 'ok', or None when there is no gradient to judge."""
+    if magnitude is None:
+        return None
+    if not math.isfinite(magnitude):
+        return "nonfinite"
+    if magnitude < VANISHING:
+        return "vanishing"
+    if magnitude > EXPLODING:
+        return "exploding"
+    return "ok"
+
+
+def grad_colour(magnitude: float) -> str:
+    """Hex fill colour for a healthy gradient size: log10 position between 1e-7 and 1e3 on the ramp."""
+    t = (math.log10(max(magnitude, VANISHING)) - math.log10(VANISHING)) / (math.log10(EXPLODING) - math.log10(VANISHING))
+    t = min(max(t, 0.0), 1.0)
+    for (t0, c0), (t1, c1) in zip(_RAMP, _RAMP[1:]):
+        if t <= t1:
+            f = (t - t0) / (t1 - t0)
+            return "#" + "".join(f"{round(a + (b - a) * f):02x}" for a, b in zip(c0, c1))
+    return "#" + "".join(f"{c:02x}" for c in _RAMP[-1][1])  # pragma: no cover - t is clamped to 1
+
+
+def _style(magnitude: float | None) -> dict[str, str]:
+    """Graphviz attributes (fill, border, font colour) for a box with this gradient size."""
+    flag = classify(magnitude)
+    if flag in FLAG_STYLES:
+        fill, border, width, font, _ = FLAG_STYLES[flag]
+        return {"fillcolor": fill, "color": border, "penwidth": width, "fontcolor": font}
+    if flag == "ok":
+        return {"fillcolor": grad_colour(magnitude), "color": "#444444", "penwidth": "1", "fontcolor": "#000000"}
+    return {"fillcolor": NO_GRAD_FILL, "color": "#444444", "penwidth": "1", "fontcolor": "#000000"}
+
+
+# -- text --------------------------------------------------------------------------------------
+def fmt(x: float) -> str:
+    """A number in at most ~9 characters: fixed point for ordinary sizes, scientific otherwise."""
+    if not math.isfinite(x):
+        return "nan" if math.isnan(x) else ("inf" if x > 0 else "-inf")
+    if x == 0 or 1e-3 <= abs(x) < 1e4:
+        return f"{x:.4f}"
+    return f"{x:.2e}"
+
+
+def _esc(text: str) -> str:
+    """Escape the characters that structure a Graphviz record label."""
+    for ch in "\\{}|<>\"":
+        text = text.replace(ch, "\\" + ch)
+    return text
+
+
+def _is_tensor(node: Any) -> bool:
+    return not isinstance(node.data, (int, float))
+
+
+def _data_text(node: Any) -> str:
+    if not _is_tensor(node):
+        return f"data {fmt(node.data)}"
+    arr = node.data.get() if hasattr(node.data, "get") else np.asarray(node.data)  # CuPy -> host
+    if arr.size == 0:
+        return "data (empty)"
+    if arr.dtype.kind not in "fiub":
+        return f"data {arr.dtype}"
+    flat = arr.astype(np.float64).ravel()
+    if flat.size <= 3:
+        return "data [" + ", ".join(fmt(v) for v in flat) + "]"
+    return f"mean {fmt(float(flat.mean()))} std {fmt(float(flat.std()))}"
+
+
+def _grad_text(node: Any, magnitude: float | None) -> str:
+    if magnitude is None:
+        return "grad -"
+    if not _is_tensor(node):
+        return f"grad {fmt(float(node.grad))}"
+    g = node.grad
+    if getattr(g, "size", 2) == 1:
+        return f"grad {fmt(float(g.item()))}"
+    return f"||grad|| {fmt(magnitude)}"
+
+
+def _op_text(node: Any) -> str:
+    ctx = getattr(node, "_ctx", None)
+    if ctx is not None and hasattr(ctx, "describe"):
+        return ctx.describe()
+    return node._op or "?"
+
+
+# -- walking the graph ---------------------------------------------------------------------------
+def walk(roots: Iterable[Any]) -> list:
+    """Every node reachable from ``roots``, parents before children (iterative: deep graphs are fine)."""
+    order: list = []
+    seen: set[int] = set()
+    for root in roots:
+        if id(root) in seen:
+            continue
+        seen.add(id(root))
+        stack = [(root, iter(root._prev))]
+        while stack:
+            node, parents = stack[-1]
+            for parent in parents:
+                if id(parent) not in seen:
+                    seen.add(id(parent))
+                    stack.append((parent, iter(parent._prev)))
+                    break
+            else:
+                stack.pop()
+                order.append(node)
+    return order
+
+
+def _roots(root: Any) -> list:
+    items = list(root) if isinstance(root, (list, tuple)) else [root]
+    if not items:
+        raise ValueError("draw: nothing to draw (an empty list of outputs)")
+    for item in items:
+        if not hasattr(item, "_prev") or not hasattr(item, "data"):
+            raise TypeError(f"draw: expected a Value or Tensor (or a list of them), got {type(item).__name__}")
+    return items
+
+
+class _Modules:
+    """Which module each node belongs to, the modules' names and their own parameters."""
+
+    def __init__(self, nodes: list, model: Any = None):
+        self.names: dict[int, str] = {}
+        self.module: dict[int, Any] = {}  # id(module) -> module
+        self.params: dict[int, list] = {}  # id(module) -> its own parameters
+        self.owner: dict[int, Any] = {}  # id(parameter) -> the module that owns it
+        found: list = []
+        for node in nodes:  # parents first: modules are numbered from the input side
+            m = getattr(node, "_scope", None)
+            if m is not None and id(m) not in self.module:
+                self.module[id(m)] = m
+                found.append(m)
+        if model is not None and hasattr(model, "named_modules"):
+            for name, m in model.named_modules():
+                if id(m) in self.module:
+                    self.names[id(m)] = f"{name or 'model'}: {_short_repr(m)}"
+        counts = Counter(type(m).__name__ for m in found)
+        seen: Counter = Counter()
+        for m in found:
+            if id(m) not in self.names:
+                cls = type(m).__name__
+                seen[cls] += 1
+                number = f" {seen[cls]}" if counts[cls] > 1 else ""
+                self.names[id(m)] = f"{cls}{number}: {_short_repr(m)}" if _short_repr(m) != cls else f"{cls}{number}"
+        for m in found:
+            self._own_parameters(m)
+
+    def _own_parameters(self, m: Any) -> None:
+        named = getattr(m, "named_parameters", None)
+        if callable(named):  # minigrad.nn.Module: dotted names belong to children
+            own = [(n, p) for n, p in named() if "." not in n]
+        else:
+            own = [("", p) for p in (m.parameters() if callable(getattr(m, "parameters", None)) else [])]
+        self.params[id(m)] = [p for _, p in own]
+        for name, p in own:
+            self.owner[id(p)] = (m, name)
+
+    def group_of(self, node: Any) -> Any:
+        """The module a node belongs to: its owner for a parameter, else the module whose forward made it."""
+        owned = self.owner.get(id(node))
+        if owned is not None:
+            return owned[0]
+        return getattr(node, "_scope", None)
+
+
+def _short_repr(m: Any) -> str:
+    text = repr(m)
+    return text if "\n" not in text and len(text) <= 40 else type(m).__name__
+
+
+# -- the picture ------------------------------------------------------------------------------------
+class Graph(graphviz.Digraph):
+    """A `graphviz.Digraph` that renders with minigrad's renderer (Graphviz `dot` or graphviz-pure).
+
+    Jupyter shows it inline (`_repr_svg_`, `_repr_png_`); ``save(path)`` writes PNG/SVG/PDF.
+    ``info`` says what was drawn: node counts, collapse level and the gradient flags found.
+    """
+
+    info: dict
+
+    def save(self, path: str, renderer: str | None = None) -> str:
+        from .render import render
+
+        return render(self, path, renderer=renderer)
+
+    def _repr_svg_(self) -> str:
+        from .render import render_bytes
+
+        return render_bytes(self, "svg").decode("utf-8")
+
+    def _repr_png_(self) -> bytes:
+        from .render import render_bytes
+
+        return render_bytes(self, "png")
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **_: Any) -> dict:
+        return {"image/svg+xml": self._repr_svg_()}
+
+
+def draw(root: Any, show_data: bool = True, show_grad: bool = True, collapse: str | None = None,
+         max_nodes: int = DEFAULT_MAX_NODES, rankdir: str = "LR", model: Any = None,
+         legend: bool = True) -> Graph:
+    """The computation graph that produced ``root`` (a Value, a Tensor, or a list of them) as a Digraph.
+
+    ``collapse="module"`` draws each module as one summary box (parameter count and
+    gradient norm); ``"all"`` also folds the inputs and the ops outside modules. With
+    ``collapse=None`` the graph is collapsed only when it has more than ``max_nodes``
+    boxes. ``model`` (optional) names the clusters after its attributes (``layers.0``).
+    """
+    if collapse not in COLLAPSE_MODES:
+        raise ValueError(f"draw: collapse must be one of {COLLAPSE_MODES}, got {collapse!r}")
+    if rankdir not in ("LR", "RL", "TB", "BT"):
+        raise ValueError(f"draw: rankdir must be 'LR', 'RL', 'TB' or 'BT', got {rankdir!r}")
+    if not isinstance(max_nodes, int) or max_nodes < 1:
+        raise ValueError(f"draw: max_nodes must be a positive integer, got {max_nodes!r}")
+    roots = _roots(root)
+    nodes = walk(roots)
+    modules = _Modules(nodes, model)
+    magnitudes = {id(n): grad_norm(n) for n in nodes} if show_grad else {}
+    # a Value graph before backward has grad 0 everywhere: that is "no gradient yet", not "vanishing"
+    if show_grad and all(not _is_tensor(r) and r.grad == 0 for r in roots):
+        magnitudes = {id(n): None for n in nodes}
+
+    detailed = len(nodes) + sum(1 for n in nodes if n._prev)
+    level = {None: 0, "module": 1, "all": 2}[collapse]
+    if level == 0 and detailed > max_nodes:
+        level = 1 if modules.module else 2
+    builder = _Builder(roots, nodes, modules, magnitudes, show_data, show_grad, rankdir)
+    builder.build(level)
+    if level == 1 and builder.count > max_nodes and collapse != "module":
+        level = 2
+        builder = _Builder(roots, nodes, modules, magnitudes, show_data, show_grad, rankdir)
+        builder.build(level)
+
+    notes = []
+    if any(getattr(n, "_released", False) for n in nodes):
+        notes.append(RELEASED_NOTE)
+    if show_grad and all(m is None for m in magnitudes.values()):
+        notes.append(NO_GRAD_NOTE)
+    if level and collapse is None:
+        notes.append(f"{detailed} boxes folded into {builder.count} (more than max_nodes={max_nodes})")
+    flags = Counter(classify(m) for m in magnitudes.values() if m is not None)
+    if legend and show_grad and flags:
+        builder.add_legend()
+    g = builder.graph
+    if notes:
+        g.attr(label="\\n".join(_esc_label(n) for n in notes), labelloc="t", labeljust="l", fontsize="14",
+               fontcolor="#b2182b")
+    g.info = {"nodes": len(nodes), "boxes": builder.count, "collapse": (None, "module", "all")[level],
+              "flags": dict(flags), "released": RELEASED_NOTE in notes}
+    return g
+
+
+def _esc_label(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+class _Builder:
+    """Turns the walked nodes into Graphviz statements for one collapse level (0, 1 or 2)."""
+
+    def __init__(self, roots, nodes, modules, magnitudes, show_data, show_grad, rankdir):
+        self.roots, self.nodes, self.modules, self.mag = roots, nodes, modules, magnitudes
+        self.show_data, self.show_grad, self.rankdir = show_data, show_grad, rankdir
+        self.graph = Graph("minigrad", graph_attr={"rankdir": rankdir, "fontname": FONT, "nodesep": "0.25",
+                                                   "ranksep": "0.35"},
+                           node_attr={"fontname": FONT, "fontsize": "11"},
+                           edge_attr={"color": "#555555", "arrowsize": "0.7"})
+        self.count = 0
+        self.ids = {id(n): f"n{i}" for i, n in enumerate(nodes)}
+        self.root_ids = {id(r) for r in roots}
+
+    # which summary box (if any) a node is folded into at this level
+    def _fold_key(self, node: Any, level: int) -> str | None:
+        if level == 0 or id(node) in self.root_ids:
+            return None
+        m = self.modules.group_of(node)
+        if m is not None:
+            return f"m{id(m)}"
+        if level == 2:
+            return "inputs" if not node._prev else "ops"
+        return None
+
+    def build(self, level: int) -> None:
+        members: dict[str, list] = {}
+        key_of = {}
+        for n in self.nodes:
+            k = self._fold_key(n, level)
+            key_of[id(n)] = k
+            if k is not None:
+                members.setdefault(k, []).append(n)
+        # boxes for single nodes, grouped in clusters named after their module
+        clusters: dict[str, list[tuple[str, dict]]] = {}
+        loose: list[tuple[str, dict]] = []
+        for n in self.nodes:
+            if key_of[id(n)] is not None:
+                continue
+            m = self.modules.group_of(n)
+            target = clusters.setdefault(f"m{id(m)}", []) if m is not None else loose
+            target.extend(self._value_boxes(n))
+        for key, stmts in clusters.items():
+            name = self._cluster_name(key)
+            with self.graph.subgraph(name=f"cluster_{key}") as c:
+                c.attr(label=name, style="rounded,filled", fillcolor="#f7f7f7", color="#999999", fontname=FONT,
+                       fontsize="11")
+                for node_id, attrs in stmts:
+                    c.node(node_id, **attrs)
+        for node_id, attrs in loose:
+            self.graph.node(node_id, **attrs)
+        for key, group in members.items():
+            self.graph.node(key, **self._summary_box(key, group, key_of))
+        self.count = len(loose) + sum(len(s) for s in clusters.values()) + len(members)
+        self._edges(key_of)
+
+    def _cluster_name(self, key: str) -> str:
+        return self.modules.names[int(key[1:])]  # keys are "m<id of the module>"
+
+    def _value_boxes(self, n: Any) -> list[tuple[str, dict]]:
+        node_id = self.ids[id(n)]
+        mag = self.mag.get(id(n))
+        fields = []
+        owned = self.modules.owner.get(id(n))
+        name = n.label or (owned[1] if owned and owned[1] else "")
+        if name:
+            fields.append(name)
+        if _is_tensor(n):
+            fields.append(f"shape {tuple(n.shape)}")
+        if self.show_data:
+            fields.append(_data_text(n))
+        if self.show_grad:
+            fields.append(_grad_text(n, mag))
+            flag = classify(mag)
+            if flag in FLAG_STYLES:
+                fields.append(FLAG_STYLES[flag][4])
+        if not fields:
+            fields.append(n._op or "value")
+        body = " | ".join(_esc(f) for f in fields)
+        label = "{ " + body + " }" if self.rankdir in ("LR", "RL") else body
+        style = ["filled"]
+        if not n._prev:
+            trainable = getattr(n, "requires_grad", None)  # Values have no flag: every Value gets a grad
+            if trainable is False:
+                style.append("dashed")  # a constant: the input batch, targets
+            elif trainable or id(n) in self.modules.owner:
+                style.append("bold")  # a parameter
+        attrs = {"shape": "record", "label": label, "style": ",".join(style), **_style(mag if self.show_grad else None)}
+        if "bold" in style and attrs["penwidth"] == "1":
+            attrs["penwidth"] = "2"
+        boxes = [(node_id, attrs)]
+        if n._prev:
+            boxes.append((node_id + "_op", {"shape": "ellipse", "label": _op_text(n), "fontsize": "10",
+                                            "height": "0.3", "margin": "0.04,0.02"}))
+        return boxes
+
+    def _summary_box(self, key: str, group: list, key_of: dict) -> dict:
+        """One box standing for a module (or for the inputs / the loose ops): size and gradient norm."""
+        if key == "inputs":
+            title, params = f"inputs ({len(group)} values)", []
+        elif key == "ops":
+            title, params = f"operations outside modules ({len(group)} nodes)", []
+        else:
+            title = self._cluster_name(key)
+            params = self.modules.params.get(int(key[1:]), [])
+        lines = [title]
+        mag = None
+        if params:
+            count = sum(getattr(p, "size", 1) for p in params)
+            lines.append(f"{count:,} parameters")
+            mags = [grad_norm(p) for p in params] if self.show_grad else []
+            mags = [m for m in mags if m is not None]
+            if mags:
+                mag = math.sqrt(sum(m * m for m in mags))
+                lines.append(f"||grad|| params {fmt(mag)}")
+        else:
+            lines.append(f"{len(group)} nodes")
+        if mag is None and self.show_grad:  # no parameters: judge by the gradient leaving its outputs
+            outs = [n for n in group if any(key_of.get(id(c)) != key for c in self._children(n))]
+            mags = [self.mag.get(id(n)) for n in (outs or group)]
+            mags = [m for m in mags if m is not None]
+            if mags:
+                mag = math.sqrt(sum(m * m for m in mags))
+                lines.append(f"||grad|| out {fmt(mag)}")
+        shapes = {tuple(n.shape) for n in group if _is_tensor(n) and any(
+            key_of.get(id(c)) != key for c in self._children(n))}
+        if len(shapes) == 1:
+            lines.append(f"out {shapes.pop()}")
+        flag = classify(mag) if self.show_grad else None
+        if flag in FLAG_STYLES:
+            lines.append(FLAG_STYLES[flag][4])
+        body = " | ".join(_esc(x) for x in lines)
+        return {"shape": "record", "label": "{ " + body + " }" if self.rankdir in ("LR", "RL") else body,
+                "style": "rounded,filled,bold", **_style(mag if self.show_grad else None)}
+
+    def _children(self, node: Any) -> list:
+        if not hasattr(self, "_child_map"):
+            cm: dict[int, list] = {}
+            for n in self.nodes:
+                for p in n._prev:
+                    cm.setdefault(id(p), []).append(n)
+            self._child_map = cm
+        return self._child_map.get(id(node), [])
+
+    def _edges(self, key_of: dict) -> None:
+        seen: set[tuple[str, str]] = set()
+        for n in self.nodes:
+            if not n._prev:
+                continue
+            k = key_of[id(n)]
+            if k is None:
+                op = self.ids[id(n)] + "_op"
+                self.graph.edge(op, self.ids[id(n)])
+                for p in n._prev:  # one arrow per use: `a + a` shows two
+                    self.graph.edge(key_of[id(p)] or self.ids[id(p)], op)
+            else:
+                for p in n._prev:
+                    src = key_of[id(p)] or self.ids[id(p)]
+                    if src != k and (src, k) not in seen:
+                        seen.add((src, k))
+                        self.graph.edge(src, k)
+
+    def add_legend(self) -> None:
+        """One table box: the |grad| colour ramp, the three flag styles and what borders mean."""
+        ramp = "".join(f'<td bgcolor="{grad_colour(10.0 ** e)}">1e{e}</td>' for e in range(-7, 4, 2))
+        words = ("vanishing &lt; 1e-7", "exploding &gt; 1e3", "nan / inf")
+        flags = "".join(f'<td colspan="2" bgcolor="{fill}"><font color="{font}">{word}</font></td>'
+                        for (fill, _, _, font, _), word in zip(FLAG_STYLES.values(), words))
+        html = ('<<table border="0" cellborder="1" cellspacing="0" cellpadding="3">'
+                '<tr><td colspan="6"><b>|grad| (||grad|| for tensors), log scale</b></td></tr>'
+                f'<tr>{ramp}</tr><tr>{flags}</tr>'
+                '<tr><td colspan="3">bold border: parameter</td><td colspan="3">dashed border: constant</td></tr>'
+                '</table>>')
+        self.graph.node("legend", label=html, shape="plaintext", fontsize="10")

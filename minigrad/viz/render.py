@@ -1,0 +1,155 @@
+"""Write a graph picture to disk: PNG, SVG or PDF, chosen by the file's suffix.
+
+Two renderers can lay out DOT: Graphviz's own ``dot`` program (when it is on PATH,
+e.g. after ``apt-get install graphviz``) and ``graphviz-pure``, a self-contained port
+of Graphviz installed with minigrad as a Python wheel, so rendering works right after
+``pip install``. ``dot`` is preferred when present; ``MINIGRAD_RENDERER=dot|pure``
+(or ``renderer=``) forces one.
+
+The picture is first produced in memory, then written to a temporary file in the
+target folder and renamed over the target: an error never leaves half a file.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+import tempfile
+from pathlib import Path
+from typing import Any
+
+RENDERERS = ("dot", "pure")
+FORMATS = ("png", "svg", "pdf")
+PURE_FORMATS = ("png", "svg")  # graphviz-pure does not write PDF (yet)
+DEFAULT_TIMEOUT = 60.0  # seconds: a stuck layout must not hang the REPL forever
+
+
+class RenderError(RuntimeError):
+    """No renderer could turn the graph into a picture; the message says what to install or change."""
+
+
+def pure_command() -> str | None:
+    """Path of the ``graphviz-pure`` program: on PATH, or beside this Python (a venv's bin/ not on PATH)."""
+    found = shutil.which("graphviz-pure")
+    if found:
+        return found
+    exe = "graphviz-pure.exe" if os.name == "nt" else "graphviz-pure"
+    for folder in (sysconfig.get_path("scripts"), os.path.dirname(sys.executable)):
+        candidate = Path(folder) / exe
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return str(candidate)
+    return None
+
+
+def dot_command() -> str | None:
+    """Path of Graphviz's ``dot`` program, or None when it is not installed."""
+    return shutil.which("dot")
+
+
+def available_renderers() -> dict[str, str]:
+    """Renderer name -> program path, for the renderers installed here (dot first)."""
+    found = {"dot": dot_command(), "pure": pure_command()}
+    return {name: path for name, path in found.items() if path}
+
+
+def _chosen(renderer: str | None) -> str | None:
+    choice = renderer if renderer is not None else os.environ.get("MINIGRAD_RENDERER", "").strip().lower() or None
+    if choice is not None and choice not in RENDERERS:
+        source = "renderer=" if renderer is not None else "MINIGRAD_RENDERER="
+        raise RenderError(f"{source}{choice!r} is not a renderer: use 'dot' (Graphviz) or 'pure' (graphviz-pure)")
+    return choice
+
+
+def _source(graph: Any) -> str:
+    if isinstance(graph, str):
+        return graph
+    if hasattr(graph, "source"):  # graphviz.Digraph / graphviz.Source
+        return graph.source
+    raise TypeError(f"expected a graphviz.Digraph or DOT text, got {type(graph).__name__}")
+
+
+def render_bytes(graph: Any, fmt: str = "png", renderer: str | None = None,
+                 timeout: float = DEFAULT_TIMEOUT) -> bytes:
+    """The picture of ``graph`` (a Digraph or DOT text) in format ``fmt`` as bytes.
+
+    Without a forced renderer ``dot`` is tried first and graphviz-pure after it; the
+    error lists what each one said when neither worked.
+    """
+    fmt = fmt.lower().lstrip(".")
+    if fmt not in FORMATS:
+        raise RenderError(f"cannot write {fmt!r} pictures: use one of {', '.join(FORMATS)}")
+    source = _source(graph)
+    forced = _chosen(renderer)
+    installed = available_renderers()
+    order = [forced] if forced else list(RENDERERS)
+    problems = []
+    for name in order:
+        program = installed.get(name)
+        if program is None:
+            problems.append(f"{name}: not installed ({_install_hint(name)})")
+            continue
+        if name == "pure" and fmt not in PURE_FORMATS:
+            problems.append(f"pure: graphviz-pure cannot write {fmt.upper()} (only PNG and SVG); "
+                            "install Graphviz for PDF (apt-get install graphviz) or save as .svg")
+            continue
+        try:
+            done = subprocess.run([program, f"-T{fmt}"], input=source.encode("utf-8"), capture_output=True,
+                                  timeout=timeout, check=False)
+        except subprocess.TimeoutExpired:
+            problems.append(f"{name}: gave no picture within {timeout:g} s (graph too big? draw it with "
+                            "collapse='module' or a smaller max_nodes)")
+            continue
+        except OSError as exc:
+            problems.append(f"{name}: could not run {program}: {exc}")
+            continue
+        if done.returncode == 0 and done.stdout:
+            return done.stdout
+        message = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        problems.append(f"{name}: failed (exit {done.returncode}): {' / '.join(message[-3:]) or 'no output'}")
+    raise RenderError("could not render the graph:\n  " + "\n  ".join(problems))
+
+
+def _install_hint(name: str) -> str:
+    if name == "dot":
+        return "apt-get install graphviz, brew install graphviz, or leave it to graphviz-pure"
+    return "pip install graphviz-pure (a dependency of minigrad: reinstall minigrad)"
+
+
+def atomic_write(path: str | os.PathLike, data: bytes) -> str:
+    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, target)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return str(target)
+
+
+def render(root_or_digraph: Any, path: str | os.PathLike = "graph.png", renderer: str | None = None,
+           timeout: float = DEFAULT_TIMEOUT, **draw_options: Any) -> str:
+    """Write a picture of a graph to ``path`` (.png, .svg or .pdf) and return the path.
+
+    ``root_or_digraph`` is a Value/Tensor (drawn with ``draw(root, **draw_options)``),
+    a list of them, a Digraph from `draw`, or DOT text.
+    """
+    fmt = Path(path).suffix.lower().lstrip(".")
+    if fmt not in FORMATS:
+        raise RenderError(f"render: {str(path)!r} needs a .png, .svg or .pdf suffix to choose the format")
+    if hasattr(root_or_digraph, "source") or isinstance(root_or_digraph, str):
+        if draw_options:
+            raise TypeError(f"render: {sorted(draw_options)} are draw() options; pass them to draw(), "
+                            "not with a graph that is already drawn")
+        graph = root_or_digraph
+    else:
+        from .graph import draw
+
+        graph = draw(root_or_digraph, **draw_options)
+    return atomic_write(path, render_bytes(graph, fmt, renderer=renderer, timeout=timeout))
