@@ -28,6 +28,8 @@ class Command:
     # fixed words the argument completer offers (options, sub-commands); namespace names come on top
     words: list[str] = field(default_factory=list)
     aliases: tuple[str, ...] = ()
+    # more words computed when completing (e.g. lesson numbers), given the session
+    dynamic_words: Callable[["Session"], list[str]] | None = None
 
 
 COMMANDS: dict[str, Command] = {}
@@ -35,11 +37,12 @@ ALIASES: dict[str, str] = {}
 
 
 def command(name: str, usage: str, summary: str, details: str = "", words: list[str] | None = None,
-            aliases: tuple[str, ...] = ()) -> Callable:
+            aliases: tuple[str, ...] = (), dynamic_words: Callable | None = None) -> Callable:
     """Register ``fn(session, argline)`` as the command ``:name``."""
 
     def register(fn: Callable[["Session", str], None]) -> Callable:
-        COMMANDS[name] = Command(name, usage, summary, fn, details.strip(), list(words or []), aliases)
+        COMMANDS[name] = Command(name, usage, summary, fn, details.strip(), list(words or []), aliases,
+                                 dynamic_words)
         for alias in aliases:
             ALIASES[alias] = name
         return fn
