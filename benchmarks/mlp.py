@@ -1,0 +1,331 @@
+"""One training step of an MLP 784-256-256-10 (batch 128, float32, cross-entropy, Adam).
+
+Three implementations of the same step, from the same initial weights on the same batch:
+
+* minigrad: ``nn.Sequential`` of ``nn.Linear``/``nn.ReLU``, ``nn.functional.cross_entropy``
+  and ``optim.Adam`` (or, where those modules are not there yet, the same step written
+  with raw Tensors and an in-place Adam loop),
+* NumPy by hand: the same matrix products and element-wise work and nothing else,
+  which is the floor for any engine built on NumPy,
+* PyTorch on the CPU.
+
+Also here: the profile of where minigrad's time over NumPy goes, the peak memory
+of both (tracemalloc) and the memory after 1,000 steps (no growth allowed).
+"""
+from __future__ import annotations
+
+import cProfile
+import gc
+import os
+import pstats
+import tracemalloc
+from typing import Any, Callable
+
+import numpy as np
+
+from .common import Row, interleaved
+
+SECTION = "tensor training step: MLP 784-256-256-10, batch 128, float32, cross-entropy, Adam"
+MEM_SECTION = "memory (tracemalloc) of the MLP step"
+SIZES = (784, 256, 256, 10)
+LR, BETAS, EPS = 1e-3, (0.9, 0.999), 1e-8
+
+
+def initial_weights(seed: int = 0) -> list[np.ndarray]:
+    """He-initialised weights (in, out) and zero biases, float32: W1, b1, W2, b2, W3, b3."""
+    rs = np.random.default_rng(seed)
+    out = []
+    for n_in, n_out in zip(SIZES[:-1], SIZES[1:]):
+        out.append((rs.standard_normal((n_in, n_out)) * np.sqrt(2.0 / n_in)).astype(np.float32))
+        out.append(np.zeros(n_out, dtype=np.float32))
+    return out
+
+
+def batch(size: int = 128, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    rs = np.random.default_rng(seed)
+    return rs.standard_normal((size, SIZES[0])).astype(np.float32), rs.integers(0, SIZES[-1], size)
+
+
+# -- NumPy by hand --------------------------------------------------------------------------
+class NumpyAdam:
+    """Adam written directly on arrays, updating in place."""
+
+    def __init__(self, params: list[np.ndarray]):
+        self.params = params
+        self.m = [np.zeros_like(p) for p in params]
+        self.v = [np.zeros_like(p) for p in params]
+        self.t = 0
+
+    def step(self, grads: list[np.ndarray]) -> None:
+        self.t += 1
+        b1, b2 = BETAS
+        c1, c2 = 1 - b1 ** self.t, 1 - b2 ** self.t
+        for p, g, m, v in zip(self.params, grads, self.m, self.v):
+            m *= b1
+            m += (1 - b1) * g
+            v *= b2
+            v += (1 - b2) * (g * g)
+            p -= (LR / c1) * m / (np.sqrt(v / c2) + EPS)
+
+
+def numpy_trainer(weights: list[np.ndarray], x: np.ndarray, y: np.ndarray) -> Callable[[], float]:
+    """One training step of the MLP written by hand in NumPy: the floor for a NumPy engine."""
+    W1, b1, W2, b2, W3, b3 = params = [w.copy() for w in weights]
+    opt = NumpyAdam(params)
+    rows = np.arange(len(y))
+
+    def step() -> float:
+        h1 = x @ W1 + b1
+        a1 = np.maximum(h1, 0)
+        h2 = a1 @ W2 + b2
+        a2 = np.maximum(h2, 0)
+        z = a2 @ W3 + b3
+        shifted = z - z.max(axis=1, keepdims=True)
+        logp = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        loss = -logp[rows, y].mean()
+        dz = np.exp(logp)
+        dz[rows, y] -= 1
+        dz /= len(y)
+        dW3, db3 = a2.T @ dz, dz.sum(axis=0)
+        da2 = (dz @ W3.T) * (h2 > 0)
+        dW2, db2 = a1.T @ da2, da2.sum(axis=0)
+        da1 = (da2 @ W2.T) * (h1 > 0)
+        dW1, db1 = x.T @ da1, da1.sum(axis=0)
+        opt.step([dW1, db1, dW2, db2, dW3, db3])
+        return float(loss)
+
+    return step
+
+
+# -- PyTorch ----------------------------------------------------------------------------------
+def torch_trainer(weights: list[np.ndarray], x: np.ndarray, y: np.ndarray, device: str = "cpu"
+                  ) -> Callable[[], float]:
+    import torch
+
+    layers = []
+    for i in range(0, len(weights), 2):
+        lin = torch.nn.Linear(*weights[i].shape)
+        with torch.no_grad():
+            lin.weight.copy_(torch.from_numpy(weights[i].T.copy()))
+            lin.bias.copy_(torch.from_numpy(weights[i + 1]))
+        layers += [lin, torch.nn.ReLU()]
+    model = torch.nn.Sequential(*layers[:-1]).to(device)
+    opt = torch.optim.Adam(model.parameters(), lr=LR, betas=BETAS, eps=EPS)
+    xt, yt = torch.from_numpy(x).to(device), torch.from_numpy(y).to(device)
+
+    def step() -> float:
+        opt.zero_grad()
+        loss = torch.nn.functional.cross_entropy(model(xt), yt)
+        loss.backward()
+        opt.step()
+        return loss.detach()  # no .item(): on a GPU that would force a sync each step
+
+    return step
+
+
+# -- minigrad ---------------------------------------------------------------------------------
+def _has_nn() -> bool:
+    try:
+        import minigrad.nn  # noqa: F401
+        import minigrad.optim  # noqa: F401
+
+        return hasattr(minigrad.nn, "Sequential") and hasattr(minigrad.optim, "Adam")
+    except ImportError:
+        return False
+
+
+def _copy_into(params: list, weights: list[np.ndarray]) -> None:
+    """Copy (in, out) weights into minigrad parameters, transposing for (out, in) layouts."""
+    if len(params) != len(weights):
+        raise RuntimeError(f"expected {len(weights)} parameters, the model has {len(params)}")
+    for p, w in zip(params, weights):
+        src = w if p.data.shape == w.shape else w.T
+        if p.data.shape != src.shape:
+            raise RuntimeError(f"parameter shape {p.data.shape} does not fit weight shape {w.shape}")
+        p.data[...] = src
+
+
+class RawAdam:
+    """The in-place Adam of `NumpyAdam` applied to minigrad parameters (until minigrad.optim exists)."""
+
+    def __init__(self, params: list):
+        self.params = params
+        self.inner = NumpyAdam([p.data for p in params])
+
+    def zero_grad(self) -> None:
+        for p in self.params:
+            p.grad = None
+
+    def step(self) -> None:
+        self.inner.step([p.grad.data for p in self.params])
+
+
+def minigrad_trainer(weights: list[np.ndarray], x: np.ndarray, y: np.ndarray, device: str = "cpu"
+                     ) -> tuple[Callable[[], float], str]:
+    """The training step in minigrad, and which API it used."""
+    import minigrad as mg
+
+    xm, ym = mg.Tensor(x, device=device), mg.Tensor(y, device=device)
+    if _has_nn():
+        from minigrad import nn, optim
+
+        layers: list = []
+        for n_in, n_out in zip(SIZES[:-1], SIZES[1:]):
+            layers += [nn.Linear(n_in, n_out), nn.ReLU()]
+        model = nn.Sequential(*layers[:-1])
+        if device != "cpu":
+            model = model.to(device)
+        _copy_into(model.parameters(), [mg.Tensor(w, device=device).data for w in weights])
+        opt = optim.Adam(model.parameters(), lr=LR, betas=BETAS, eps=EPS)
+        loss_fn = nn.functional.cross_entropy
+
+        def step() -> float:
+            opt.zero_grad()
+            loss = loss_fn(model(xm), ym)
+            loss.backward()
+            opt.step()
+            return loss.data
+
+        return step, "nn.Sequential + functional.cross_entropy + optim.Adam"
+
+    params = [mg.Tensor(w.copy(), requires_grad=True, device=device) for w in weights]
+    W1, b1, W2, b2, W3, b3 = params
+    opt = RawAdam(params)
+    rows = np.arange(len(y))
+
+    def raw_step() -> float:
+        opt.zero_grad()
+        h = (xm @ W1 + b1).relu()
+        h = (h @ W2 + b2).relu()
+        logits = h @ W3 + b3
+        loss = -logits.log_softmax(axis=-1)[rows, y].mean()
+        loss.backward()
+        opt.step()
+        return loss.data
+
+    return raw_step, "raw Tensors + in-place Adam (minigrad.nn/optim not there yet)"
+
+
+# -- profile --------------------------------------------------------------------------------------
+_GROUPS = (
+    ("engine: graph recording (tensor.py apply/_make/_lift)", ("minigrad/tensor.py",)),
+    ("engine: backward walk (autograd.py)", ("minigrad/autograd.py",)),
+    ("ops: forward/backward incl. array math written inline", ("minigrad/ops.py",)),
+    ("optimizer (optim.py)", ("minigrad/optim",)),
+    ("nn modules and losses", ("minigrad/nn",)),
+    ("backend helpers", ("minigrad/backend.py",)),
+)
+
+
+def profile_breakdown(step: Callable[[], Any], steps: int = 30) -> list[tuple[str, float]]:
+    """Share of a step's time by where it is spent (cProfile self time, grouped by file).
+
+    NumPy functions called by name show as their own entries ("numpy calls"); array
+    operators written inline (a @ b, a * b) count in the Python function that uses
+    them, which is why ops.py holds most of the matrix products.
+    """
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(steps):
+        step()
+    profiler.disable()
+    stats = pstats.Stats(profiler).stats  # {(file, line, func): (cc, nc, tottime, cumtime, callers)}
+    totals: dict[str, float] = {}
+    for (filename, _line, func), (_cc, _nc, tottime, _cum, _callers) in stats.items():
+        path = filename.replace(os.sep, "/")
+        group = "other Python (benchmark loop, stdlib)"
+        if filename == "~":
+            group = "numpy and builtin calls (C)"
+        else:
+            for name, parts in _GROUPS:
+                if any(part in path for part in parts):
+                    group = name
+                    break
+            else:
+                if "/numpy/" in path:
+                    group = "numpy Python wrappers"
+        totals[group] = totals.get(group, 0.0) + tottime
+    grand = sum(totals.values()) or 1.0
+    return sorted(((g, t / grand) for g, t in totals.items()), key=lambda kv: -kv[1])
+
+
+def _top_functions(step: Callable[[], Any], steps: int = 30, n: int = 12) -> list[str]:
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(steps):
+        step()
+    profiler.disable()
+    stats = pstats.Stats(profiler).stats
+    total = sum(v[2] for v in stats.values()) or 1.0
+    top = sorted(stats.items(), key=lambda kv: -kv[1][2])[:n]
+    lines = []
+    for (filename, line, func), (_cc, nc, tottime, _cum, _callers) in top:
+        where = func if filename == "~" else f"{os.path.basename(filename)}:{line} {func}"
+        lines.append(f"{tottime / total:6.1%}  {nc // steps:5d}/step  {where}")
+    return lines
+
+
+# -- memory --------------------------------------------------------------------------------------
+def _peak_and_growth(make: Callable[[], Callable[[], Any]], steps: int) -> tuple[float, float]:
+    """Peak traced bytes over set-up plus the first steps, and the growth from step 10 to ``steps``."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        step = make()
+        for _ in range(10):
+            step()
+        gc.collect()
+        after_warmup = tracemalloc.get_traced_memory()[0]
+        _, peak = tracemalloc.get_traced_memory()
+        for _ in range(steps - 10):
+            step()
+        gc.collect()
+        after_all = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    return peak, after_all - after_warmup
+
+
+# -- the benchmark ---------------------------------------------------------------------------------
+def run(quick: bool = False, **_: Any) -> tuple[list[Row], str]:
+    weights = initial_weights()
+    x, y = batch()
+    mg_step, which = minigrad_trainer(weights, x, y)
+    np_step = numpy_trainer(weights, x, y)
+    torch_step = torch_trainer(weights, x, y)
+
+    # same losses for the first steps: the three compute the same thing
+    losses = [(float(mg_step()), np_step(), float(torch_step())) for _ in range(5)]
+    agree = max(max(abs(a - b), abs(a - c)) for a, b, c in losses)
+
+    number, repeats = (5, 5) if quick else (10, 9)
+    t = interleaved({"minigrad": mg_step, "numpy": np_step, "torch": torch_step}, repeats=repeats, number=number)
+    rows = [
+        Row(SECTION, "train step vs hand-written NumPy", t["minigrad"], "s", "numpy", t["numpy"], target=1.15,
+            note=which),
+        Row(SECTION, "train step vs PyTorch CPU", t["minigrad"], "s", "torch", t["torch"], target=1.3),
+        Row(SECTION, "max |loss difference| in the first 5 steps (float32)", agree, "", target=1e-4, absolute=True),
+    ]
+
+    # where the time over NumPy goes
+    breakdown = profile_breakdown(mg_step, steps=10 if quick else 30)
+    top = _top_functions(mg_step, steps=10 if quick else 30)
+    overhead = t["minigrad"] - t["numpy"]
+    text = [f"Profile of the minigrad step (cProfile self time; minigrad {t['minigrad'] * 1e3:.2f} ms vs NumPy "
+            f"{t['numpy'] * 1e3:.2f} ms per step: {overhead * 1e3:+.2f} ms over the NumPy floor)"]
+    text += [f"  {share:6.1%}  {group}" for group, share in breakdown]
+    text.append("  busiest functions (self time):")
+    text += ["    " + line for line in top]
+
+    # memory: peak (set-up + steps) and growth over 1,000 steps
+    steps = 200 if quick else 1000
+    mg_peak, mg_growth = _peak_and_growth(lambda: minigrad_trainer(weights, x, y)[0], steps)
+    np_peak, np_growth = _peak_and_growth(lambda: numpy_trainer(weights, x, y), steps)
+    mib = 1 / 2 ** 20
+    rows += [
+        Row(MEM_SECTION, "peak memory (model + Adam state + step)", mg_peak * mib, "MiB", "numpy", np_peak * mib,
+            target=1.3),
+        Row(MEM_SECTION, f"growth from step 10 to step {steps}", mg_growth * mib, "MiB", "numpy",
+            np_growth * mib, target=0.1, absolute=True),
+    ]
+    return rows, "\n".join(text)

@@ -1,0 +1,60 @@
+"""Graph rendering: the collapsed graph of one 784-256-256-10 training step, to PNG.
+
+Times ``viz.draw(loss, collapse="module")`` plus ``viz.render(..., "step.png")``
+with the pure-Python Graphviz port (graphviz-pure), which is what a learner gets
+right after ``pip install`` when no system Graphviz is there.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from typing import Any
+
+from .common import Row
+from .mlp import SIZES, batch
+
+SECTION = "graph rendering (graphviz-pure)"
+
+
+def skip_reason() -> str | None:
+    try:
+        from minigrad import nn, viz
+    except ImportError as exc:
+        return f"minigrad.viz or minigrad.nn is not there yet ({exc})"
+    if not (hasattr(viz, "draw") and hasattr(viz, "render") and hasattr(nn, "Sequential")):
+        return "minigrad.viz.draw/render or nn.Sequential is not there yet"
+    return None
+
+
+def run(quick: bool = False, **_: Any) -> list[Row]:
+    import minigrad as mg
+    from minigrad import nn, viz
+
+    layers: list = []
+    for n_in, n_out in zip(SIZES[:-1], SIZES[1:]):
+        layers += [nn.Linear(n_in, n_out), nn.ReLU()]
+    model = nn.Sequential(*layers[:-1])
+    x, y = batch()
+    loss = nn.functional.cross_entropy(model(mg.Tensor(x)), mg.Tensor(y))
+    loss.backward(retain_graph=True)
+
+    # hide a system `dot` so the pure-Python port is what gets timed
+    saved_path = os.environ.get("PATH", "")
+    dot = shutil.which("dot")
+    if dot:
+        os.environ["PATH"] = os.pathsep.join(p for p in saved_path.split(os.pathsep)
+                                            if os.path.abspath(p) != os.path.dirname(os.path.abspath(dot)))
+    best = float("inf")
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            for i in range(2 if quick else 3):
+                start = time.perf_counter()
+                path = viz.render(viz.draw(loss, collapse="module"), os.path.join(folder, f"step{i}.png"))
+                best = min(best, time.perf_counter() - start)
+                if not os.path.getsize(path):
+                    raise RuntimeError("render wrote an empty file")
+    finally:
+        os.environ["PATH"] = saved_path
+    return [Row(SECTION, "collapsed MLP step graph -> PNG", best, "s", target=2.0, absolute=True)]
