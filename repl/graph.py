@@ -1,1 +1,69 @@
-"""placeholder"""
+"""``:graph EXPR [file.png]``: draw the graph of an expression's result to a picture and outline it as text."""
+from __future__ import annotations
+
+import os
+
+from .graph_names import NodeNames, summary
+from .registry import CommandError, command, split_options
+from .session import Session
+from .style import paint
+
+DEFAULT_DIR = "minigrad-out"
+FORMATS = (".png", ".svg", ".pdf")
+
+
+def outline(root, namespace: dict) -> list[str]:
+    """One line per node, inputs first: name = definition, its data and grad, and a flag for bad gradients."""
+    from minigrad.viz.graph import classify, grad_norm
+
+    names = NodeNames(root, namespace)
+    lines = []
+    for node in reversed(names.order):
+        definition = names.definition(node)
+        head = f"{names[node]} = {definition}" if definition else f"{names[node]} (input)"
+        shape = f" shape {tuple(node.shape)}" if hasattr(node, "shape") else ""
+        flag = classify(grad_norm(node))
+        flag_text = paint(f"  ← {flag} gradient", "red") if flag not in (None, "ok") else ""
+        data = summary(node.data)
+        grad = summary(node.grad)
+        lines.append(f"  {head}{shape}   data {data}   grad {grad}{flag_text}")
+    return lines
+
+
+@command("graph", ":graph EXPR [FILE.png|.svg|.pdf] [collapse=module|all]",
+         "draw the computation graph of EXPR to a picture (default minigrad-out/graph.png)",
+         details="""
+Evaluates EXPR (a Value or Tensor, e.g. the loss), writes its graph with each
+node's data and grad (colour = |grad| on a log scale; vanishing, exploding and
+non-finite gradients are flagged) and prints where it went plus a text outline.
+Tensor graphs are freed by backward(): call loss.backward(retain_graph=True)
+first to draw them with their gradients.""",
+         words=["collapse=module", "collapse=all"])
+def graph_command(session: Session, argline: str) -> None:
+    positional, options = split_options(argline)
+    if not positional:
+        raise CommandError("give an expression, e.g. :graph (a*b + c).tanh()")
+    path = None
+    if len(positional) > 1 and positional[-1].lower().endswith(FORMATS):
+        path = positional.pop()
+    expression = " ".join(positional)
+    root = session.eval(expression)
+    if not hasattr(root, "_prev"):
+        raise CommandError(f"{expression} is a {type(root).__name__}, not a Value or Tensor: it has no graph")
+    unknown = set(options) - {"collapse"}
+    if unknown:
+        raise CommandError(f"unknown option(s) {', '.join(sorted(unknown))} (only collapse=module|all)")
+    collapse = options.get("collapse")
+    if path is None:
+        os.makedirs(DEFAULT_DIR, exist_ok=True)
+        path = os.path.join(DEFAULT_DIR, "graph.png")
+    from minigrad import viz
+
+    written = viz.render(root, path, collapse=collapse)
+    session.print(f"graph written to {paint(os.path.abspath(written), 'bold')}")
+    lines = outline(root, session.namespace)
+    limit = 40
+    for line in lines[:limit]:
+        session.print(line)
+    if len(lines) > limit:
+        session.print(paint(f"  ... {len(lines) - limit} more nodes (see the picture)", "grey"))
