@@ -197,7 +197,7 @@ def run(session: Session, model: Any, model_name: str, X: Any, y: Any, described
         y_arr = y_arr.astype(np.float32)
     optimizer = _optimizer(opt_name, model.parameters(), lr)
 
-    logs = session.__dict__.setdefault("train_logs", {})
+    logs = session.train_logs
     log = logs.get(id(model)) or TrainLog()
     logs[id(model)] = log
     log.stopped = False
@@ -223,6 +223,7 @@ def run(session: Session, model: Any, model_name: str, X: Any, y: Any, described
         threshold = 0.5 if loss_fn.__name__ == "binary_cross_entropy" else 0.0
         return float(((scores > threshold) == (y_arr > 0.5)).mean())
 
+    session.last_model_name = model_name
     view = LiveView(session.out, in_place=session.interactive)
     title = (f":train {model_name} on {described}: {len(X_arr)} examples, opt={opt_name} lr={fmt(lr)} "
              f"batch={batch} loss={loss_name}")

@@ -43,7 +43,7 @@ def frame(title: str, losses: list[float], norms: dict[str, float], width: int, 
     """The lines of one frame, fitted to ``width`` columns and at most ``height`` rows."""
     from minigrad.viz import term
 
-    lines = [paint(title, "bold")]
+    lines = [paint(line, "bold") for line in title.split("\n")]
     lines.append(term.sparkline(losses, width=width, label="loss", log=True))
     if norms:
         lines.extend(term.bars(norms, width=width, title="gradient norm per layer (last batch)").split("\n"))
