@@ -1,0 +1,604 @@
+"""Look inside training: per-layer statistics, gradient health, and the course's error diagnoses.
+
+* `Monitor(model)` records every layer's output on each forward pass and, after
+  ``loss.backward()``, the gradients of those outputs and of the layer's
+  parameters. ``stats()`` gives one `LayerStats` per layer (mean, std, norm, dead
+  ReLUs, saturated tanh/sigmoid units, gradient norms) with flags for vanishing
+  (< 1e-7) and exploding (> 1e3 or non-finite) gradients; a NaN or inf stops
+  training with a `NonFiniteError` naming the layer where it first appeared.
+* `probe(model, X, y, loss_fn)`: one forward/backward, the same statistics, the
+  model's gradients left as they were.
+* `bias_variance_report(train_err, dev_err, ...)`: avoidable bias, variance, data
+  mismatch and overfitting to dev, the dominant problem and what to do about it.
+* `error_analysis(attrs_of_mistakes, error_rate)`: mistakes counted by attribute with
+  the best improvement fixing each one could give (the course's ceiling).
+"""
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass, field, fields
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+import numpy as np
+
+from .backend import array_module, to_numpy
+from .tensor import Tensor
+
+VANISHING = 1e-7  # a gradient norm below this moves the weights by nothing useful (the course's flag)
+EXPLODING = 1e3  # above this one step of SGD throws the weights far away
+SATURATION = 0.99  # |tanh| above this (sigmoid within 0.01 of 0 or 1): the local derivative is below 0.02
+
+
+class NonFiniteError(FloatingPointError):
+    """A NaN or infinity appeared; ``layer`` names where it first did and ``phase`` is "forward" or "backward"."""
+
+    def __init__(self, message: str, layer: str = "", phase: str = ""):
+        super().__init__(message)
+        self.layer, self.phase = layer, phase
+
+
+@dataclass
+class LayerStats:
+    """Statistics of one layer for the last forward (and backward) pass.
+
+    ``act_*`` describe the layer's output; ``dead_fraction`` (ReLU-like layers) is the
+    fraction of units that were zero for every example of the batch;
+    ``saturated_fraction`` (tanh/sigmoid) the fraction of outputs in the flat tails.
+    ``grad_norm`` is the L2 norm of the gradients of the layer's parameters (None for
+    layers without any), ``out_grad_*`` describe d(loss)/d(output). ``flags`` lists
+    what looks wrong: "vanishing", "exploding", "non-finite", "dead", "saturated".
+    """
+
+    name: str
+    kind: str
+    shape: tuple
+    act_mean: float
+    act_std: float
+    act_norm: float
+    dead_fraction: float | None = None
+    saturated_fraction: float | None = None
+    grad_norm: float | None = None
+    grad_mean: float | None = None
+    grad_std: float | None = None
+    out_grad_norm: float | None = None
+    out_grad_mean: float | None = None
+    out_grad_std: float | None = None
+    flags: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+# -- small numeric helpers ------------------------------------------------------------------------
+def _moments(a: Any) -> tuple[float, float, float]:
+    """(mean, std, L2 norm) of an array on any device, computed in float64, NaN-tolerant in the sense
+    that a non-finite input gives non-finite numbers rather than an exception."""
+    xp = array_module(a)
+    a = a.astype(xp.float64, copy=False)
+    if a.size == 0:
+        return 0.0, 0.0, 0.0
+    with np.errstate(all="ignore"):
+        return float(a.mean()), float(a.std()), float(xp.sqrt((a * a).sum()))
+
+
+def _finite(a: Any) -> bool:
+    return bool(array_module(a).isfinite(a).all())
+
+
+def _kind_of(module: Any) -> str:
+    """"relu", "tanh", "sigmoid" or "" from a module's class name (so user-defined activations work too)."""
+    name = type(module).__name__.lower()
+    for kind in ("leakyrelu", "relu", "tanh", "sigmoid"):
+        if kind in name:
+            return "relu" if kind == "leakyrelu" else kind
+    return ""
+
+
+def _gradient_flags(norm: float | None) -> tuple[str, ...]:
+    if norm is None:
+        return ()
+    if not math.isfinite(norm):
+        return ("non-finite",)
+    if norm > EXPLODING:
+        return ("exploding",)
+    if norm < VANISHING:
+        return ("vanishing",)
+    return ()
+
+
+def _fmt(v: float | None, width: int = 9) -> str:
+    if v is None:
+        return "-".rjust(width)
+    if not math.isfinite(v):
+        return str(v).rjust(width)
+    return (f"{v:.2e}" if v != 0 and (abs(v) < 1e-3 or abs(v) >= 1e4) else f"{v:.4f}").rjust(width)
+
+
+def _fmt_frac(v: float | None) -> str:
+    return "-".rjust(6) if v is None else f"{100 * v:5.1f}%"
+
+
+def format_stats(records: Sequence[LayerStats]) -> str:
+    """A readable table of `LayerStats` records, one line per layer."""
+    head = (f"{'layer':<14}{'kind':<10}{'act mean':>9} {'act std':>9} {'dead':>6} {'sat':>6} "
+            f"{'|dW|':>9} {'|dout|':>9}  flags")
+    lines = [head, "-" * len(head)]
+    for r in records:
+        lines.append(f"{r.name[:13]:<14}{r.kind[:9]:<10}{_fmt(r.act_mean)} {_fmt(r.act_std)} "
+                     f"{_fmt_frac(r.dead_fraction)} {_fmt_frac(r.saturated_fraction)} "
+                     f"{_fmt(r.grad_norm)} {_fmt(r.out_grad_norm)}  {' '.join(r.flags)}")
+    return "\n".join(lines)
+
+
+# -- the monitor --------------------------------------------------------------------------------
+class Monitor:
+    """Record per-layer activations and gradients of a `minigrad.nn` model while it trains.
+
+        mon = diagnose.Monitor(model)
+        for X, y in data.batches(X_train, y_train, 64):
+            loss = F.binary_cross_entropy_with_logits(model(X), y)
+            opt.zero_grad(); loss.backward()
+            mon.step()                    # snapshot stats (and check gradients) for this step
+            opt.step()
+        print(mon)                        # last step's table; mon.series("layers.0", "grad_norm")
+        mon.remove()                      # or use `with Monitor(model) as mon:`
+
+    Every *leaf* module (Linear, activations, Dropout, BatchNorm1d: those without
+    sub-modules) gets its ``forward`` wrapped by an instance attribute, so nothing
+    in the model's class changes and `remove()` restores it exactly. The monitor
+    keeps a reference to each layer's last output; after backward the engine has
+    stored d(loss)/d(output) in that tensor's ``.grad``, which is how the gradients
+    reaching each layer are read without touching the engine.
+
+    ``on_nonfinite``: "raise" (default) stops at the first NaN/inf with a
+    `NonFiniteError` naming the layer; "record" notes it in ``first_nonfinite``
+    and carries on. ``history``: how many steps `step()` keeps.
+    """
+
+    def __init__(self, model: Any, on_nonfinite: str = "raise", history: int = 1000):
+        if not hasattr(model, "named_modules"):
+            raise TypeError(f"Monitor needs a minigrad.nn Module, got {type(model).__name__}")
+        if on_nonfinite not in ("raise", "record"):
+            raise ValueError(f"on_nonfinite must be 'raise' or 'record', got {on_nonfinite!r}")
+        self.model = model
+        self.on_nonfinite = on_nonfinite
+        self.history: deque[list[LayerStats]] = deque(maxlen=history)
+        self.first_nonfinite: tuple[str, str] | None = None  # (layer name, phase)
+        self._outputs: dict[str, Tensor] = {}
+        self._order: list[str] = []  # the layers in the order the last forward pass called them
+        self._layers: dict[str, Any] = {}
+        self._wrapped: list[Any] = []
+        self._in_pass = False
+        named = list(model.named_modules())
+        leaves = [(name or type(m).__name__, m) for name, m in named if not list(m.children())]
+        for name, module in leaves:
+            self._layers[name] = module
+            self._wrap(module, name)
+        if list(model.children()):  # the root marks where a forward pass starts
+            self._wrap(model, None)
+
+    # -- hooking ------------------------------------------------------------------------------
+    def _wrap(self, module: Any, name: str | None) -> None:
+        if "forward" in vars(module):
+            raise RuntimeError(f"{type(module).__name__} is already monitored (or has its own forward attribute): "
+                               "call remove() on the other Monitor first")
+        original = module.forward  # the bound method of the class
+        monitor = self
+
+        def forward(*args: Any, **kwargs: Any) -> Any:
+            starts = not monitor._in_pass
+            if starts:  # the outermost call: a new forward pass begins
+                monitor._in_pass = True
+                monitor._order = []
+                monitor._outputs = {}
+            try:
+                if name is not None:
+                    monitor._check_input(name, args)
+                out = original(*args, **kwargs)
+                if name is not None:
+                    monitor._record(name, out)
+                return out
+            finally:
+                if starts:
+                    monitor._in_pass = False
+
+        object.__setattr__(module, "forward", forward)
+        self._wrapped.append(module)
+
+    def remove(self) -> None:
+        """Unwrap every module: the model is exactly as before (safe to call twice)."""
+        for module in self._wrapped:
+            if "forward" in vars(module):
+                object.__delattr__(module, "forward")
+        self._wrapped = []
+
+    def __enter__(self) -> "Monitor":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.remove()
+
+    # -- forward ------------------------------------------------------------------------------
+    def _nonfinite(self, message: str, layer: str, phase: str) -> None:
+        if self.first_nonfinite is None:
+            self.first_nonfinite = (layer, phase)
+        if self.on_nonfinite == "raise":
+            raise NonFiniteError(message, layer, phase)
+
+    def _check_input(self, name: str, args: tuple) -> None:
+        if self._order or not args:  # only the first layer's input is the data itself
+            return
+        x = args[0].data if isinstance(args[0], Tensor) else args[0]
+        if hasattr(x, "dtype") and getattr(x.dtype, "kind", "") == "f" and not _finite(x):
+            self._nonfinite(f"the input batch of the model contains NaN or inf (seen entering layer {name!r})",
+                            "input", "forward")
+
+    def _record(self, name: str, out: Any) -> None:
+        if not isinstance(out, Tensor):
+            return
+        if name not in self._outputs:
+            self._order.append(name)
+        self._outputs[name] = out
+        if not _finite(out.data):
+            module = self._layers[name]
+            self._nonfinite(
+                f"NaN or inf first appeared in the output of layer {name!r} ({type(module).__name__}"
+                f"{'(' + module.extra_repr() + ')' if hasattr(module, 'extra_repr') else ''}) during the forward "
+                "pass, from a finite input: look at its weights (exploding?) and at the values it receives",
+                name, "forward")
+
+    # -- statistics ---------------------------------------------------------------------------
+    def layer_names(self) -> list[str]:
+        """The monitored layers in the order the last forward called them (all of them before any forward)."""
+        return list(self._order) if self._order else list(self._layers)
+
+    def stats(self) -> list[LayerStats]:
+        """One `LayerStats` per layer called by the last forward pass, in call order.
+
+        Gradient fields are filled once ``backward()`` has run on a loss computed from that pass.
+        """
+        return [self._stats_of(name) for name in self._order]
+
+    def _stats_of(self, name: str) -> LayerStats:
+        module, out = self._layers[name], self._outputs[name]
+        a = out.data
+        xp = array_module(a)
+        mean, std, norm = _moments(a)
+        kind = _kind_of(module)
+        dead = saturated = None
+        if a.size and a.ndim >= 1:
+            if kind == "relu":
+                never_active = xp.all(a.reshape(a.shape[0], -1) <= 0, axis=0) if a.ndim > 1 else a <= 0
+                dead = float(never_active.mean())
+            elif kind == "tanh":
+                saturated = float((xp.abs(a) > SATURATION).mean())
+            elif kind == "sigmoid":
+                saturated = float(((a < 1 - SATURATION) | (a > SATURATION)).mean())
+        record = LayerStats(name, type(module).__name__, tuple(a.shape), mean, std, norm, dead, saturated)
+        grads = [p.grad.data for p in self._own_parameters(module) if p.grad is not None]
+        if grads:
+            flat = xp.concatenate([g.reshape(-1) for g in grads])
+            record.grad_mean, record.grad_std, record.grad_norm = _moments(flat)
+        if out.grad is not None:
+            record.out_grad_mean, record.out_grad_std, record.out_grad_norm = _moments(out.grad.data)
+        # parameter gradients decide for layers that have parameters, the incoming gradient for the others
+        flags = list(_gradient_flags(record.grad_norm if grads else record.out_grad_norm))
+        if dead is not None and dead > 0.5:
+            flags.append("dead")
+        if saturated is not None and saturated > 0.5:
+            flags.append("saturated")
+        if not math.isfinite(mean) and "non-finite" not in flags:
+            flags.append("non-finite")
+        record.flags = tuple(flags)
+        return record
+
+    @staticmethod
+    def _own_parameters(module: Any) -> list[Tensor]:
+        return [p for p in module.parameters() if p.requires_grad]
+
+    def check_gradients(self) -> None:
+        """Find where a non-finite gradient first appeared in the last backward pass.
+
+        Backward runs from the loss towards the input, so it meets the layers in
+        reverse call order; the first layer whose backward turned a finite incoming
+        gradient into a NaN/inf one is named (raise or record, as ``on_nonfinite`` says).
+        """
+        incoming_ok = True  # the gradient arriving at the model output from the loss
+        names = list(reversed(self._order))
+        for i, name in enumerate(names):
+            out = self._outputs[name]
+            out_ok = out.grad is None or _finite(out.grad.data)
+            if i == 0 and not out_ok:
+                self._nonfinite("the gradient arriving at the model's output (from the loss) is NaN or inf: "
+                                "check the loss (log of 0? use the *_with_logits loss)", "loss", "backward")
+                return
+            params_ok = all(_finite(p.grad.data) for p in self._own_parameters(self._layers[name])
+                            if p.grad is not None)
+            if not out_ok and incoming_ok:
+                # the layer after this one (already visited) produced it while propagating to this output
+                culprit = names[i - 1]
+                self._nonfinite(f"NaN or inf first appeared in the backward pass of layer {culprit!r} "
+                                f"(the gradient it passed down to {name!r} is not finite)", culprit, "backward")
+                return
+            if out_ok and not params_ok:
+                self._nonfinite(f"NaN or inf first appeared in the parameter gradients of layer {name!r} "
+                                "during the backward pass", name, "backward")
+                return
+            incoming_ok = out_ok
+
+    def step(self) -> list[LayerStats]:
+        """Snapshot the current statistics into ``history`` (call after backward) and check gradients."""
+        self.check_gradients()
+        records = self.stats()
+        self.history.append(records)
+        return records
+
+    def series(self, layer: str, field_name: str = "grad_norm") -> list[float | None]:
+        """One field of one layer over the recorded steps (for plots and sparklines)."""
+        if field_name not in {f.name for f in fields(LayerStats)}:
+            raise ValueError(f"unknown field {field_name!r}: use one of {[f.name for f in fields(LayerStats)]}")
+        out = []
+        for records in self.history:
+            match = [r for r in records if r.name == layer]
+            out.append(getattr(match[0], field_name) if match else None)
+        if all(v is None for v in out) and not any(r.name == layer for recs in self.history for r in recs):
+            raise KeyError(f"no layer named {layer!r} in the history; layers: {self.layer_names()}")
+        return out
+
+    def flagged(self) -> list[LayerStats]:
+        """The layers of the last pass that have any flag."""
+        return [r for r in self.stats() if r.flags]
+
+    def __str__(self) -> str:
+        return format_stats(self.stats()) if self._order else "Monitor: no forward pass recorded yet"
+
+    def __repr__(self) -> str:
+        return f"Monitor({type(self.model).__name__}, {len(self._layers)} layers, {len(self.history)} steps recorded)"
+
+
+def probe(model: Any, X: Any, y: Any = None, loss_fn: Callable[[Tensor, Any], Tensor] | None = None,
+          on_nonfinite: str = "record") -> list[LayerStats]:
+    """Per-layer statistics of one forward and backward pass, leaving the model's gradients untouched.
+
+    ``loss_fn(output, y)`` defaults to the mean of the outputs (enough to see how
+    gradients flow through the layers). Dropout/BatchNorm run in the model's
+    current mode.
+    """
+    saved = {id(p): p.grad for p in model.parameters()}
+    with Monitor(model, on_nonfinite=on_nonfinite) as mon:
+        try:
+            for p in model.parameters():
+                p.grad = None
+            out = model(X)
+            loss = loss_fn(out, y) if loss_fn is not None else out.mean()
+            if loss.requires_grad:
+                loss.backward()
+            mon.check_gradients()
+            return mon.stats()
+        finally:
+            for p in model.parameters():
+                p.grad = saved.get(id(p))
+
+
+# -- bias / variance ----------------------------------------------------------------------------
+ACTIONS: dict[str, tuple[str, ...]] = {
+    "avoidable bias": (
+        "train a bigger network (more units, more layers)",
+        "train longer or with a better optimizer (momentum, RMSprop, Adam)",
+        "try another architecture or search hyperparameters",
+        "use less regularization",
+    ),
+    "variance": (
+        "get more training data (or augment it)",
+        "regularize: L2, dropout, data augmentation, early stopping",
+        "try another architecture or search hyperparameters",
+    ),
+    "data mismatch": (
+        "do error analysis by hand to see how training and dev/test data differ",
+        "make training data more like dev/test: collect more of it, or synthesize it (artificial data synthesis)",
+    ),
+    "overfitting to dev": (
+        "get a bigger dev set (you tuned to this one)",
+    ),
+    "none": (
+        "all gaps are small: check the metric and the dev/test set still reflect what matters "
+        "(if not, change them); beyond human level, progress is slower",
+    ),
+}
+
+
+@dataclass
+class BiasVarianceReport:
+    """The course's error decomposition. Errors are fractions (0.08 for 8%).
+
+    avoidable bias = train - Bayes (Bayes taken as 0 when unknown); variance =
+    train-dev - train (dev - train without a train-dev set); data mismatch =
+    dev - train-dev; overfitting to dev = test - dev.
+    """
+
+    train_err: float
+    dev_err: float
+    bayes_err: float | None = None
+    train_dev_err: float | None = None
+    test_err: float | None = None
+    avoidable_bias: float = 0.0
+    variance: float = 0.0
+    data_mismatch: float | None = None
+    overfitting_to_dev: float | None = None
+    dominant: str = "none"
+    actions: tuple[str, ...] = field(default_factory=tuple)
+
+    def gaps(self) -> dict[str, float]:
+        """The measured gaps by name (those that could be computed)."""
+        out = {"avoidable bias": self.avoidable_bias, "variance": self.variance}
+        if self.data_mismatch is not None:
+            out["data mismatch"] = self.data_mismatch
+        if self.overfitting_to_dev is not None:
+            out["overfitting to dev"] = self.overfitting_to_dev
+        return out
+
+    def __str__(self) -> str:
+        bayes = "Bayes / human" if self.bayes_err is not None else "Bayes (assumed)"
+        rows = [(bayes, self.bayes_err if self.bayes_err is not None else 0.0, None, None),
+                ("train", self.train_err, "avoidable bias", self.avoidable_bias)]
+        if self.train_dev_err is not None:
+            rows.append(("train-dev", self.train_dev_err, "variance", self.variance))
+            rows.append(("dev", self.dev_err, "data mismatch", self.data_mismatch))
+        else:
+            rows.append(("dev", self.dev_err, "variance", self.variance))
+        if self.test_err is not None:
+            rows.append(("test", self.test_err, "overfitting to dev", self.overfitting_to_dev))
+        lines = [f"{'set':<16}{'error':>8}   {'gap to the line above':<22}{'':>8}", "-" * 56]
+        for name, err, gap_name, gap in rows:
+            gap_text = "" if gap_name is None else f"{gap_name:<22}{100 * gap:7.2f}%"
+            mark = "  <- dominant" if gap_name == self.dominant else ""
+            lines.append(f"{name:<16}{100 * err:7.2f}%   {gap_text}{mark}")
+        lines.append("")
+        lines.append(f"dominant problem: {self.dominant}")
+        lines.extend(f"  - {a}" for a in self.actions)
+        return "\n".join(lines)
+
+
+def _check_error(name: str, value: float | None) -> float | None:
+    if value is None:
+        return None
+    v = float(value)
+    if not 0.0 <= v <= 1.0:
+        raise ValueError(f"{name}={value!r} is not an error rate in [0, 1]: pass fractions (0.08 for 8%)")
+    return v
+
+
+def bias_variance_report(train_err: float, dev_err: float, bayes_err: float | None = None,
+                         train_dev_err: float | None = None, test_err: float | None = None,
+                         tolerance: float = 0.005) -> BiasVarianceReport:
+    """Split the errors into avoidable bias, variance, data mismatch and overfitting to dev.
+
+    The largest gap is the dominant problem and sets the recommended next actions
+    (the course's "basic recipe"); gaps under ``tolerance`` (half a point by
+    default) count as nothing to fix.
+    """
+    train_err = _check_error("train_err", train_err)
+    dev_err = _check_error("dev_err", dev_err)
+    bayes_err = _check_error("bayes_err", bayes_err)
+    train_dev_err = _check_error("train_dev_err", train_dev_err)
+    test_err = _check_error("test_err", test_err)
+    report = BiasVarianceReport(train_err, dev_err, bayes_err, train_dev_err, test_err)
+    report.avoidable_bias = train_err - (bayes_err or 0.0)
+    if train_dev_err is not None:
+        report.variance = train_dev_err - train_err
+        report.data_mismatch = dev_err - train_dev_err
+    else:
+        report.variance = dev_err - train_err
+    if test_err is not None:
+        report.overfitting_to_dev = test_err - dev_err
+    gaps = report.gaps()
+    worst = max(gaps, key=lambda k: gaps[k])
+    report.dominant = worst if gaps[worst] > tolerance else "none"
+    report.actions = ACTIONS[report.dominant]
+    return report
+
+
+# -- error analysis -----------------------------------------------------------------------------
+@dataclass
+class AttributeCount:
+    """One row of an error analysis: how many mistakes have ``attribute`` and what fixing them could give."""
+
+    attribute: str
+    count: int
+    fraction: float  # of the mistakes examined
+    ceiling: float | None  # at most this much error removed by fixing every such mistake
+    error_after: float | None  # the error rate if all of them were fixed (the best case)
+
+
+@dataclass
+class ErrorAnalysis:
+    """Mistakes counted by attribute, most frequent first (an example can count for several)."""
+
+    rows: list[AttributeCount]
+    n_mistakes: int
+    error_rate: float | None
+    unexplained: int  # mistakes with none of the attributes
+
+    def best(self) -> AttributeCount:
+        """The attribute whose fix has the highest ceiling."""
+        return self.rows[0]
+
+    def __str__(self) -> str:
+        err = f", error rate {100 * self.error_rate:.2f}%" if self.error_rate is not None else ""
+        lines = [f"error analysis of {self.n_mistakes} mistakes{err}",
+                 f"{'attribute':<16}{'count':>7}{'% of mistakes':>15}{'ceiling':>10}{'error after':>13}",
+                 "-" * 61]
+        for r in self.rows:
+            ceiling = "-" if r.ceiling is None else f"{100 * r.ceiling:.2f}%"
+            after = "-" if r.error_after is None else f"{100 * r.error_after:.2f}%"
+            lines.append(f"{r.attribute:<16}{r.count:>7}{100 * r.fraction:>14.1f}%{ceiling:>10}{after:>13}")
+        lines.append(f"{'(none of these)':<16}{self.unexplained:>7}"
+                     f"{(100 * self.unexplained / self.n_mistakes if self.n_mistakes else 0):>14.1f}%")
+        return "\n".join(lines)
+
+
+def _attribute_columns(mistakes: Any) -> dict[str, np.ndarray]:
+    """Boolean columns from a structured array, a mapping of columns, or one record per mistake."""
+    if isinstance(mistakes, np.ndarray) and mistakes.dtype.names:
+        return {n: mistakes[n] for n in mistakes.dtype.names if mistakes.dtype[n].kind == "b"}
+    if isinstance(mistakes, Mapping):
+        cols = {str(k): to_numpy(v.data) if isinstance(v, Tensor) else np.asarray(v) for k, v in mistakes.items()}
+        lengths = {len(v) for v in cols.values()}
+        if len(lengths) > 1:
+            raise ValueError(f"attribute columns have different lengths: {sorted(lengths)}")
+        bad = [k for k, v in cols.items() if v.dtype.kind not in "bi"]
+        if bad:
+            raise ValueError(f"attribute columns must be booleans (True where a mistake has it), not {bad}")
+        return {k: v.astype(bool) for k, v in cols.items()}
+    tag_sets: list[set[str]] = []
+    names: dict[str, None] = {}  # every attribute mentioned, in first-seen order (a dict keeps order)
+    for rec in mistakes:
+        if isinstance(rec, Mapping):  # {"blurry": True, "dark": False}
+            names.update((str(k), None) for k in rec)
+            tag_sets.append({str(k) for k, v in rec.items() if v})
+        else:  # "blurry" or {"blurry", "dark"}
+            tags = {rec} if isinstance(rec, str) else {str(t) for t in rec}
+            names.update((t, None) for t in sorted(tags))
+            tag_sets.append(tags)
+    return {name: np.array([name in tags for tags in tag_sets], dtype=bool) for name in names}
+
+
+def error_analysis(mistakes: Any, error_rate: float | None = None,
+                   attributes: Iterable[str] | None = None) -> ErrorAnalysis:
+    """Count misclassified examples by attribute and give the ceiling of each fix.
+
+    ``mistakes``: the attributes of the misclassified (dev) examples, as a NumPy
+    structured array (``attrs[wrong]`` from `minigrad.data.make_shapes`: its bool
+    fields are counted), a dict of boolean columns, or a list with one dict
+    ``{"blurry": True, ...}`` or one set of tags ``{"blurry", "dark"}`` per mistake.
+    With the overall ``error_rate`` (e.g. 0.10), each row's ceiling is
+    error_rate * fraction: fixing every blurry mistake, when 5% of mistakes are
+    blurry, can take a 10% error down to 9.5% at best.
+    """
+    cols = _attribute_columns(mistakes)
+    if attributes is not None:
+        wanted = list(attributes)
+        missing = [a for a in wanted if a not in cols]
+        if missing:
+            raise ValueError(f"no attribute(s) {missing} in the mistakes; there are {sorted(cols)}")
+        cols = {a: cols[a] for a in wanted}
+    error_rate = _check_error("error_rate", error_rate)
+    n = len(mistakes) if not cols else len(next(iter(cols.values())))
+    rows = []
+    for name, col in cols.items():
+        count = int(col.sum())
+        fraction = count / n if n else 0.0
+        ceiling = None if error_rate is None else error_rate * fraction
+        rows.append(AttributeCount(name, count, fraction, ceiling,
+                                   None if ceiling is None else error_rate - ceiling))
+    rows.sort(key=lambda r: (-r.count, r.attribute))
+    any_attr = np.zeros(n, dtype=bool)
+    for col in cols.values():
+        any_attr |= col
+    return ErrorAnalysis(rows, n, error_rate, int(n - any_attr.sum()))
+
+
+__all__ = ["AttributeCount", "BiasVarianceReport", "ErrorAnalysis", "EXPLODING", "LayerStats", "Monitor",
+           "NonFiniteError", "SATURATION", "VANISHING", "bias_variance_report", "error_analysis", "format_stats",
+           "probe"]
