@@ -31,6 +31,7 @@ class Session:
         self.train_logs: dict = {}  # id(model) -> TrainLog, so training the same model again continues its curve
         self.ask_line: Callable[[str], str] | None = None  # set by the interactive app (a prompt-toolkit prompt)
         self.read_key: Callable[[], str] | None = None  # set by the interactive app (raw keypresses)
+        self.edit_text: Callable[[str], str] | None = None  # set by the interactive app (a multi-line editor)
 
     # -- output --------------------------------------------------------------------------------
     def print(self, *parts: Any, end: str = "\n") -> None:
@@ -55,6 +56,15 @@ class Session:
         line = line.rstrip("\n")
         self.print(line)  # echo the scripted answer so the transcript reads like a session
         return line
+
+    def edit(self, text: str) -> str | None:
+        """Let the learner edit ``text`` (a lesson's code) and return the new text; None if cancelled."""
+        if self.edit_text is None:
+            return text
+        try:
+            return self.edit_text(text)
+        except (EOFError, KeyboardInterrupt):
+            return None
 
     def key(self) -> str:
         """The learner's next move while stepping: "next", "back" or "quit" (scripted input always goes on)."""
