@@ -1,1 +1,89 @@
-"""placeholder"""
+"""``:inspect MODEL [DATA]``: per-layer activation and gradient statistics with the diagnostics' flags.
+
+One forward and backward pass (`minigrad.diagnose.probe`) on DATA — by default the
+data :train last used for this model, else a random batch — leaving the model's
+gradients as they were.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from .registry import CommandError, command, split_options
+from .session import Session
+from .style import paint
+
+EXPLAIN = {
+    "vanishing": "gradient norm < 1e-7: these weights barely move (try He/Xavier init, ReLU, batch norm)",
+    "exploding": "gradient norm > 1e3: one step throws the weights far (lower lr, clip gradients, better init)",
+    "non-finite": "NaN or inf: something overflowed (lower lr, check log/division inputs)",
+    "dead": "ReLU units that output 0 for every example: they get no gradient and never recover",
+    "saturated": "tanh/sigmoid outputs in their flat tails: the local derivative is almost 0",
+}
+
+
+def _first_width(model: Any) -> int | None:
+    for module in model.modules():
+        width = getattr(module, "in_features", None)
+        if isinstance(width, int):
+            return width
+    return None
+
+
+@command("inspect", ":inspect MODEL [DATA]", "per-layer activation/gradient statistics and what looks wrong",
+         details="""
+DATA is X y, an (X, y) expression or a toy data set name, as for :train; without
+it, the data :train last used for MODEL, or a random batch of 64 examples.
+Columns: activation mean and std, dead ReLU units, saturated tanh/sigmoid units,
+‖dW‖ (the layer's parameter gradients) and ‖d out‖ (the gradient of its output).""")
+def inspect_command(session: Session, argline: str) -> None:
+    positional, options = split_options(argline)
+    if options:
+        raise CommandError(f"unexpected option(s) {', '.join(sorted(options))}")
+    if not positional:
+        if not session.last_model_name:
+            raise CommandError("say which model, e.g. :inspect model")
+        positional = [session.last_model_name]
+    try:
+        from minigrad import diagnose
+    except ImportError as exc:
+        raise CommandError(f"the diagnostics module is not available ({exc})") from None
+    import minigrad as mg
+
+    name = positional[0]
+    model = session.eval(name)
+    if not hasattr(model, "named_modules"):
+        raise CommandError(f"{name} is a {type(model).__name__}, not a model (an nn.Module)")
+    loss_fn = None
+    if len(positional) > 1:
+        from .train import _choose_loss, parse_data
+
+        X, y, described = parse_data(session, positional[1:])
+    elif id(model) in session.train_data:
+        X, y, loss_fn, described = session.train_data[id(model)]
+    else:
+        width = _first_width(model)
+        if width is None:
+            raise CommandError(f"give data for {name}: its input width is unknown (:inspect {name} X y)")
+        X, y, described = mg.randn(64, width).numpy(), None, f"a random batch (64, {width})"
+    device = model.device() if callable(getattr(model, "device", None)) else "cpu"
+    Xt = mg.Tensor(X, device=device)
+    if y is not None and loss_fn is None:
+        import numpy as np
+
+        from .train import _choose_loss
+
+        with mg.no_grad():
+            out_dim = int(np.prod(model(Xt[:2]).shape[1:]) or 1)
+        y = np.asarray(y.numpy() if hasattr(y, "numpy") else y)
+        loss_name, loss_fn = _choose_loss(None, model, y, out_dim)
+        if loss_name != "ce":
+            y = y.reshape(len(y), -1).astype(np.float32)
+    yt = mg.Tensor(y, device=device) if y is not None else None
+    stats = diagnose.probe(model, Xt, yt, loss_fn)
+    session.print(paint(f"{name} on {described}: one forward and backward pass", "bold"))
+    session.print(diagnose.format_stats(stats))
+    flags = sorted({f for s in stats for f in s.flags})
+    for flag in flags:
+        session.print(paint(f"  {flag}: {EXPLAIN.get(flag, '')}", "yellow"))
+    if not flags:
+        session.print(paint("  nothing flagged: gradients are within 1e-7..1e3 and no dead or saturated layers", "green"))

@@ -28,6 +28,7 @@ class Session:
         self.last_loss: float | None = None
         self.lesson_title: str | None = None  # shown in the toolbar while a lesson is open
         self.last_model_name: str | None = None  # what :train used last (the default for :save, :inspect)
+        self.train_data: dict = {}  # id(model) -> (X, y, loss_fn, description) of its last :train, for :inspect
         self.train_logs: dict = {}  # id(model) -> TrainLog, so training the same model again continues its curve
         self.ask_line: Callable[[str], str] | None = None  # set by the interactive app (a prompt-toolkit prompt)
         self.read_key: Callable[[], str] | None = None  # set by the interactive app (raw keypresses)

@@ -224,6 +224,7 @@ def run(session: Session, model: Any, model_name: str, X: Any, y: Any, described
         return float(((scores > threshold) == (y_arr > 0.5)).mean())
 
     session.last_model_name = model_name
+    session.train_data[id(model)] = (X_arr, y_arr, loss_fn, described)
     view = LiveView(session.out, in_place=session.interactive)
     title = (f":train {model_name} on {described}: {len(X_arr)} examples, opt={opt_name} lr={fmt(lr)} "
              f"batch={batch} loss={loss_name}")
