@@ -652,6 +652,7 @@ class Standardizer:
                              f"{tuple(X.shape[1:])}")
 
     def _apply(self, X: Any, forward: bool) -> Any:
+        X = X if _is_tensor(X) else np.asarray(X)
         self._check(X)
         if _is_tensor(X):
             dtype = X.dtype if X.dtype.kind == "f" else np.float32

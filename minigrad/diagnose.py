@@ -363,9 +363,10 @@ def probe(model: Any, X: Any, y: Any = None, loss_fn: Callable[[Tensor, Any], Te
 
     ``loss_fn(output, y)`` defaults to the mean of the outputs (enough to see how
     gradients flow through the layers). Dropout/BatchNorm run in the model's
-    current mode.
+    current mode; BatchNorm's running statistics are put back afterwards.
     """
     saved = {id(p): p.grad for p in model.parameters()}
+    buffers = [(b, b.data.copy()) for _, b in model.named_buffers()]  # BatchNorm's running statistics
     with Monitor(model, on_nonfinite=on_nonfinite) as mon:
         try:
             for p in model.parameters():
@@ -379,6 +380,8 @@ def probe(model: Any, X: Any, y: Any = None, loss_fn: Callable[[Tensor, Any], Te
         finally:
             for p in model.parameters():
                 p.grad = saved.get(id(p))
+            for b, data in buffers:
+                b.data = data
 
 
 # -- bias / variance ----------------------------------------------------------------------------

@@ -309,3 +309,8 @@ def test_one_hot():
     np.testing.assert_array_equal(data.one_hot(np.array([0, 2, 1])), np.eye(3, dtype=np.float32)[[0, 2, 1]])
     with pytest.raises(ValueError, match="fit"):
         data.one_hot(np.array([3]), n_classes=2)
+
+
+def test_standardizer_accepts_lists():
+    s = data.Standardizer().fit([[0.0, 10.0], [2.0, 30.0]])
+    np.testing.assert_allclose(s.transform([[1.0, 20.0], [3.0, 40.0]]), [[0.0, 0.0], [2.0, 2.0]])

@@ -303,3 +303,12 @@ def test_error_analysis_of_a_shape_classifier_finds_the_planted_causes():
     assert result.best().attribute == "blurry" and result.rows[1].attribute == "mislabeled"
     assert result.best().fraction > 0.4  # 20% of the data, most of the mistakes
     assert result.best().ceiling == pytest.approx(counts["blurry"] / len(y))
+
+
+def test_probe_puts_batchnorm_running_statistics_back():
+    model = nn.MLP([4, 6, 1], batchnorm=True)
+    bn = model.layers[1]
+    before = bn.running_mean.numpy().copy()
+    stats = diagnose.probe(model, _batch(16, 4) + 5.0)
+    assert stats[1].kind == "BatchNorm1d" and abs(stats[1].act_mean) < 1e-4  # normalized in training mode
+    np.testing.assert_array_equal(bn.running_mean.numpy(), before)
