@@ -17,6 +17,7 @@ and the operations outside modules are folded too.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from typing import Any, Iterable
 
@@ -25,7 +26,7 @@ import numpy as np
 
 VANISHING = 1e-7  # |grad| below this: the signal no longer reaches these weights
 EXPLODING = 1e3  # |grad| above this: one step would throw the weights far away
-DEFAULT_MAX_NODES = 300  # more boxes than this is no longer readable: collapse
+DEFAULT_MAX_NODES = 150  # more boxes than this is hard to read and slow to lay out (seconds): collapse
 COLLAPSE_MODES = (None, "module", "all")
 
 FONT = "Helvetica"
@@ -121,6 +122,8 @@ def _data_text(node: Any) -> str:
     if arr.dtype.kind not in "fiub":
         return f"data {arr.dtype}"
     flat = arr.astype(np.float64).ravel()
+    if arr.ndim == 0:
+        return f"data {fmt(float(flat[0]))}"
     if flat.size <= 3:
         return "data [" + ", ".join(fmt(v) for v in flat) + "]"
     return f"mean {fmt(float(flat.mean()))} std {fmt(float(flat.std()))}"
@@ -140,7 +143,9 @@ def _grad_text(node: Any, magnitude: float | None) -> str:
 def _op_text(node: Any) -> str:
     ctx = getattr(node, "_ctx", None)
     if ctx is not None and hasattr(ctx, "describe"):
-        return ctx.describe()
+        # defaults add nothing for the learner: "sum(axis=1, keepdims=False)" -> "sum(axis=1)"
+        text = re.sub(r"(, )?keepdims=False", "", ctx.describe()).replace("(, ", "(")
+        return text.replace("()", "")
     return node._op or "?"
 
 
@@ -183,38 +188,34 @@ class _Modules:
     def __init__(self, nodes: list, model: Any = None):
         self.names: dict[int, str] = {}
         self.module: dict[int, Any] = {}  # id(module) -> module
+        self.key: dict[int, str] = {}  # id(module) -> "m0", "m1", ... in order from the input side
         self.params: dict[int, list] = {}  # id(module) -> its own parameters
-        self.owner: dict[int, Any] = {}  # id(parameter) -> the module that owns it
+        self.owner: dict[int, tuple] = {}  # id(parameter) -> (owning module, parameter name)
         found: list = []
         for node in nodes:  # parents first: modules are numbered from the input side
             m = getattr(node, "_scope", None)
             if m is not None and id(m) not in self.module:
                 self.module[id(m)] = m
+                self.key[id(m)] = f"m{len(found)}"
                 found.append(m)
-        if model is not None and hasattr(model, "named_modules"):
-            for name, m in model.named_modules():
+        self.by_key = {self.key[id(m)]: m for m in found}
+        if model is not None:
+            for name, m in named_modules(model):
                 if id(m) in self.module:
                     self.names[id(m)] = f"{name or 'model'}: {_short_repr(m)}"
-        counts = Counter(type(m).__name__ for m in found)
+        reprs = Counter(_short_repr(m) for m in found)
         seen: Counter = Counter()
         for m in found:
             if id(m) not in self.names:
-                cls = type(m).__name__
-                seen[cls] += 1
-                number = f" {seen[cls]}" if counts[cls] > 1 else ""
-                self.names[id(m)] = f"{cls}{number}: {_short_repr(m)}" if _short_repr(m) != cls else f"{cls}{number}"
-        for m in found:
-            self._own_parameters(m)
-
-    def _own_parameters(self, m: Any) -> None:
-        named = getattr(m, "named_parameters", None)
-        if callable(named):  # minigrad.nn.Module: dotted names belong to children
-            own = [(n, p) for n, p in named() if "." not in n]
-        else:
-            own = [("", p) for p in (m.parameters() if callable(getattr(m, "parameters", None)) else [])]
-        self.params[id(m)] = [p for _, p in own]
-        for name, p in own:
-            self.owner[id(p)] = (m, name)
+                text = _short_repr(m)
+                seen[text] += 1
+                self.names[id(m)] = f"{text} #{seen[text]}" if reprs[text] > 1 else text
+        # the biggest modules first, so a parameter ends up owned by the smallest module that holds it
+        for m in sorted(found, key=lambda m: -len(_own_parameters(m))):
+            own = _own_parameters(m)
+            self.params[id(m)] = [p for _, p in own]
+            for name, p in own:
+                self.owner[id(p)] = (m, name)
 
     def group_of(self, node: Any) -> Any:
         """The module a node belongs to: its owner for a parameter, else the module whose forward made it."""
@@ -224,9 +225,45 @@ class _Modules:
         return getattr(node, "_scope", None)
 
 
+def _own_parameters(m: Any) -> list[tuple[str, Any]]:
+    """``(name, parameter)`` pairs of a module, without those of its sub-modules where that can be told."""
+    named = getattr(m, "named_parameters", None)
+    if callable(named):  # minigrad.nn.Module: dotted names belong to children
+        return [(n, p) for n, p in named() if "." not in n]
+    params = getattr(m, "parameters", None)
+    return [("", p) for p in params()] if callable(params) else []
+
+
+def _module_like(x: Any) -> bool:
+    return callable(getattr(x, "parameters", None)) and not hasattr(x, "_prev")
+
+
+def named_modules(model: Any) -> list[tuple[str, Any]]:
+    """``(dotted name, module)`` for a model and everything below it (nn.Module or micrograd-style objects)."""
+    if callable(getattr(model, "named_modules", None)):
+        return list(model.named_modules())
+    out: list = []
+    seen: set[int] = set()
+    stack = [("", model)]
+    while stack:
+        name, m = stack.pop()
+        if id(m) in seen:
+            continue
+        seen.add(id(m))
+        out.append((name, m))
+        kids = []
+        for attr, value in vars(m).items() if hasattr(m, "__dict__") else ():
+            if _module_like(value):
+                kids.append((attr, value))
+            elif isinstance(value, (list, tuple)):
+                kids.extend((f"{attr}.{i}", v) for i, v in enumerate(value) if _module_like(v))
+        stack.extend((f"{name}.{n}" if name else n, k) for n, k in reversed(kids))
+    return out
+
+
 def _short_repr(m: Any) -> str:
-    text = repr(m)
-    return text if "\n" not in text and len(text) <= 40 else type(m).__name__
+    text = repr(m).split("\n")[0].split("  #")[0].strip()
+    return text if len(text) <= 40 and not text.endswith("(") else type(m).__name__
 
 
 # -- the picture ------------------------------------------------------------------------------------
@@ -312,6 +349,12 @@ def draw(root: Any, show_data: bool = True, show_grad: bool = True, collapse: st
     return g
 
 
+def _record(body: str, stacked: bool, rankdir: str) -> str:
+    """A record label whose fields are stacked or in a row (braces flip the direction, per rankdir)."""
+    sideways = rankdir in ("LR", "RL")
+    return "{ " + body + " }" if stacked != sideways else body
+
+
 def _esc_label(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"', '\\"')
 
@@ -336,7 +379,7 @@ class _Builder:
             return None
         m = self.modules.group_of(node)
         if m is not None:
-            return f"m{id(m)}"
+            return self.modules.key[id(m)]
         if level == 2:
             return "inputs" if not node._prev else "ops"
         return None
@@ -356,7 +399,7 @@ class _Builder:
             if key_of[id(n)] is not None:
                 continue
             m = self.modules.group_of(n)
-            target = clusters.setdefault(f"m{id(m)}", []) if m is not None else loose
+            target = clusters.setdefault(self.modules.key[id(m)], []) if m is not None else loose
             target.extend(self._value_boxes(n))
         for key, stmts in clusters.items():
             name = self._cluster_name(key)
@@ -372,8 +415,11 @@ class _Builder:
         self.count = len(loose) + sum(len(s) for s in clusters.values()) + len(members)
         self._edges(key_of)
 
+    def _module(self, key: str) -> Any:
+        return self.modules.by_key[key]
+
     def _cluster_name(self, key: str) -> str:
-        return self.modules.names[int(key[1:])]  # keys are "m<id of the module>"
+        return self.modules.names[id(self._module(key))]
 
     def _value_boxes(self, n: Any) -> list[tuple[str, dict]]:
         node_id = self.ids[id(n)]
@@ -393,9 +439,10 @@ class _Builder:
             if flag in FLAG_STYLES:
                 fields.append(FLAG_STYLES[flag][4])
         if not fields:
-            fields.append(n._op or "value")
+            fields.append(" ")  # nothing asked for: an empty box keeps the shape of the graph
         body = " | ".join(_esc(f) for f in fields)
-        label = "{ " + body + " }" if self.rankdir in ("LR", "RL") else body
+        # scalars read as one row (micrograd's look), tensors and summaries as a narrower stack of lines
+        label = _record(body, stacked=_is_tensor(n), rankdir=self.rankdir)
         style = ["filled"]
         if not n._prev:
             trainable = getattr(n, "requires_grad", None)  # Values have no flag: every Value gets a grad
@@ -420,7 +467,7 @@ class _Builder:
             title, params = f"operations outside modules ({len(group)} nodes)", []
         else:
             title = self._cluster_name(key)
-            params = self.modules.params.get(int(key[1:]), [])
+            params = self.modules.params.get(id(self._module(key)), [])
         lines = [title]
         mag = None
         if params:
@@ -431,8 +478,6 @@ class _Builder:
             if mags:
                 mag = math.sqrt(sum(m * m for m in mags))
                 lines.append(f"||grad|| params {fmt(mag)}")
-        else:
-            lines.append(f"{len(group)} nodes")
         if mag is None and self.show_grad:  # no parameters: judge by the gradient leaving its outputs
             outs = [n for n in group if any(key_of.get(id(c)) != key for c in self._children(n))]
             mags = [self.mag.get(id(n)) for n in (outs or group)]
@@ -448,8 +493,8 @@ class _Builder:
         if flag in FLAG_STYLES:
             lines.append(FLAG_STYLES[flag][4])
         body = " | ".join(_esc(x) for x in lines)
-        return {"shape": "record", "label": "{ " + body + " }" if self.rankdir in ("LR", "RL") else body,
-                "style": "rounded,filled,bold", **_style(mag if self.show_grad else None)}
+        return {"shape": "Mrecord", "label": _record(body, stacked=True, rankdir=self.rankdir),
+                "style": "filled,bold", **_style(mag if self.show_grad else None)}
 
     def _children(self, node: Any) -> list:
         if not hasattr(self, "_child_map"):

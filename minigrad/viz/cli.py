@@ -1,0 +1,205 @@
+"""`minigrad graph`: render a computation graph to a picture from the command line.
+
+    minigrad graph "tanh(a*b + c)" -o g.png             # names become labelled Values
+    minigrad graph "tanh(a*b + c)" --set a=2 b=-3 -o g.png
+    minigrad graph --mlp 2,4,1 -o mlp.png               # forward + backward on a random batch
+    minigrad graph --mlp 2,4,1 --scalar -o mlp.png      # the same net over scalar Values
+
+The expression is parsed, not executed: only numbers, names, + - * / **, unary
+minus and the functions tanh, exp, log, relu and sigmoid are allowed.
+"""
+from __future__ import annotations
+
+import argparse
+import ast
+import sys
+import time
+from typing import Any, Sequence
+
+FUNCTIONS = ("tanh", "exp", "log", "relu", "sigmoid")
+_BINOPS = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b,
+           ast.Div: lambda a, b: a / b, ast.Pow: lambda a, b: a ** b}
+
+
+class ExpressionError(ValueError):
+    """The expression uses something other than numbers, names, arithmetic and the allowed functions."""
+
+
+def build_expression(text: str, values: dict[str, float] | None = None, seed: int = 0) -> Any:
+    """The `Value` graph of ``text``; each name becomes a leaf labelled with it.
+
+    Names without a value in ``values`` get a reproducible one from ``seed``
+    (uniform in [-2, 2], rounded to two decimals).
+    """
+    import numpy as np
+
+    from ..scalar import Value
+
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError as exc:
+        raise ExpressionError(f"cannot parse {text!r}: {exc.msg}") from None
+    values = dict(values or {})
+    rng = np.random.default_rng(seed)
+    leaves: dict[str, Value] = {}
+
+    def leaf(name: str) -> Value:
+        if name not in leaves:
+            data = values.pop(name) if name in values else round(float(rng.uniform(-2, 2)), 2)
+            leaves[name] = Value(data, label=name)
+        return leaves[name]
+
+    def ev(node: ast.AST) -> Any:
+        if isinstance(node, ast.Expression):
+            return ev(node.body)
+        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
+            return node.value
+        if isinstance(node, ast.Name):
+            if node.id in FUNCTIONS:
+                raise ExpressionError(f"{node.id} is a function: call it, e.g. {node.id}(x)")
+            return leaf(node.id)
+        if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
+            left, right = ev(node.left), ev(node.right)
+            if isinstance(node.op, ast.Pow) and isinstance(right, Value):
+                return left ** right if isinstance(left, Value) else Value(left) ** right
+            return _BINOPS[type(node.op)](left, right)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+            x = ev(node.operand)
+            return -x if isinstance(node.op, ast.USub) else x
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in FUNCTIONS:
+            if len(node.args) != 1 or node.keywords:
+                raise ExpressionError(f"{node.func.id}() takes exactly one argument")
+            x = ev(node.args[0])
+            x = x if isinstance(x, Value) else Value(x)
+            return getattr(x, node.func.id)()
+        shown = ast.get_source_segment(text.strip(), node) or type(node).__name__
+        raise ExpressionError(f"{shown!r} is not allowed: use numbers, names, + - * / **, "
+                              f"and {', '.join(FUNCTIONS)}")
+
+    out = ev(tree)
+    if values:
+        raise ExpressionError(f"--set gives {', '.join(sorted(values))}, which the expression does not use")
+    if not isinstance(out, Value):
+        raise ExpressionError(f"{text!r} has no names: there is no graph to draw (try 'tanh(a*b + c)')")
+    out.label = out.label or "out"
+    return out
+
+
+def build_mlp(sizes: Sequence[int], batch: int = 8, activation: str = "tanh", scalar: bool = False,
+              seed: int = 0) -> tuple[Any, Any]:
+    """An MLP of ``sizes`` after one forward and backward pass on a random batch: (loss, model)."""
+    import numpy as np
+
+    from ..backend import manual_seed
+
+    manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((batch, sizes[0])).astype(np.float32)
+    y = rng.standard_normal((batch, sizes[-1])).astype(np.float32)
+    if scalar:
+        from ..nn.scalar import MLP as ScalarMLP
+
+        model = ScalarMLP(sizes[0], list(sizes[1:]), activation=activation)
+        loss = None
+        for xi, yi in zip(X.tolist(), y.tolist()):
+            out = model(xi)
+            out = out if isinstance(out, list) else [out]
+            for o, t in zip(out, yi):
+                term = (o - t) ** 2
+                loss = term if loss is None else loss + term
+        loss = loss * (1.0 / (batch * sizes[-1]))
+        loss.label = "loss"
+        loss.backward()
+        return loss, model
+    from .. import nn
+    from ..tensor import Tensor
+
+    model = nn.MLP(list(sizes), activation=activation)
+    loss = nn.functional.mse_loss(model(Tensor(X)), Tensor(y))
+    loss.label = "loss"
+    loss.backward(retain_graph=True)  # keep the graph: it is what we draw
+    return loss, model
+
+
+def _sizes(text: str) -> list[int]:
+    try:
+        sizes = [int(s) for s in text.replace(" ", "").split(",") if s]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--mlp wants sizes like 2,4,1, got {text!r}") from None
+    if len(sizes) < 2 or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(f"--mlp wants at least two positive sizes like 2,4,1, got {text!r}")
+    return sizes
+
+
+def _assignments(items: Sequence[str]) -> dict[str, float]:
+    out = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        try:
+            if not sep or not name.isidentifier():
+                raise ValueError
+            out[name] = float(value)
+        except ValueError:
+            raise ExpressionError(f"--set wants name=number, got {item!r}") from None
+    return out
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="minigrad graph", description="Render a computation graph to PNG/SVG/PDF.")
+    p.add_argument("expression", nargs="?", help='a scalar expression, e.g. "tanh(a*b + c)"')
+    p.add_argument("--mlp", type=_sizes, metavar="SIZES", help="draw an MLP of these layer sizes, e.g. 2,4,1")
+    p.add_argument("-o", "--output", default="graph.png", help="picture to write (.png, .svg, .pdf); default graph.png")
+    p.add_argument("--set", nargs="*", default=[], metavar="NAME=VALUE", help="values of the expression's names")
+    p.add_argument("--scalar", action="store_true", help="--mlp over scalar Values (micrograd-style)")
+    p.add_argument("--batch", type=int, default=4, help="--mlp: examples in the random batch (default 4)")
+    p.add_argument("--activation", default="tanh", choices=("tanh", "relu", "sigmoid"), help="--mlp activation")
+    p.add_argument("--collapse", choices=("module", "all"), help="fold each module into one summary box")
+    p.add_argument("--max-nodes", type=int, default=None, help="collapse graphs with more boxes than this")
+    p.add_argument("--rankdir", default="LR", choices=("LR", "TB", "RL", "BT"), help="layout direction")
+    p.add_argument("--no-data", action="store_true", help="leave the data out of the boxes")
+    p.add_argument("--no-grad", action="store_true", help="leave gradients (and their colours) out")
+    p.add_argument("--renderer", choices=("dot", "pure"), help="force Graphviz dot or graphviz-pure")
+    p.add_argument("--seed", type=int, default=0, help="seed for unset values and random batches")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``minigrad graph``; returns the exit status."""
+    from .graph import DEFAULT_MAX_NODES, draw
+    from .render import RenderError, render
+
+    p = parser()
+    args = p.parse_args(list(sys.argv[1:] if argv is None else argv))
+    if (args.expression is None) == (args.mlp is None):
+        p.print_usage(sys.stderr)
+        print("minigrad graph: give either an expression or --mlp SIZES", file=sys.stderr)
+        return 2
+    if args.batch < 1:
+        print("minigrad graph: --batch must be at least 1", file=sys.stderr)
+        return 2
+    try:
+        if args.mlp:
+            root, model = build_mlp(args.mlp, args.batch, args.activation, args.scalar, args.seed)
+        else:
+            root, model = build_expression(args.expression, _assignments(args.set), args.seed), None
+        graph = draw(root, show_data=not args.no_data, show_grad=not args.no_grad, collapse=args.collapse,
+                     max_nodes=args.max_nodes or DEFAULT_MAX_NODES, rankdir=args.rankdir, model=model)
+        start = time.perf_counter()
+        path = render(graph, args.output, renderer=args.renderer)
+    except (ExpressionError, RenderError, ValueError, ZeroDivisionError, OverflowError) as exc:
+        print(f"minigrad graph: {exc}", file=sys.stderr)
+        return 1
+    seconds = time.perf_counter() - start
+    info = graph.info
+    folded = f", folded to {info['boxes']} boxes" if info["collapse"] else ""
+    print(f"wrote {path} ({info['nodes']} nodes{folded}, rendered in {seconds:.2f} s)")
+    for flag in ("vanishing", "exploding", "nonfinite"):
+        if info["flags"].get(flag):
+            print(f"  {info['flags'][flag]} node(s) with {flag} gradients (see the legend)")
+    if info["released"]:  # pragma: no cover - the graphs built here are retained
+        print("  the graph had been freed by backward(): use backward(retain_graph=True)")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

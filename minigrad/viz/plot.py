@@ -1,0 +1,222 @@
+"""Figures for the lessons, saved as PNG with matplotlib.
+
+* `loss_curves`        loss (and accuracy) per epoch, train against dev,
+* `decision_boundary`  a 2-D classifier's regions with the data on top,
+* `loss_contours`      a loss surface over two weights with optimizer paths on it
+                       (normalization, momentum, RMSprop, Adam lessons),
+* `grad_norm_history`  per-layer gradient norms over training, log scale, with the
+                       vanishing (< 1e-7) and exploding (> 1e3) bands.
+
+Each function writes the PNG atomically (temporary file, then rename) and returns
+its path. Figures are made with matplotlib's object API on an Agg canvas:
+pyplot is never imported, so no global backend is switched and nothing is left
+open in the caller's session.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence
+
+import numpy as np
+
+VANISHING = 1e-7
+EXPLODING = 1e3
+_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf")
+
+
+def _figure(width: float = 6.4, height: float = 4.2) -> Any:
+    """A matplotlib Figure on its own Agg canvas (no pyplot, no global state)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), dpi=100, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def save_figure(fig: Any, path: str | os.PathLike, dpi: int = 100) -> str:
+    """Write ``fig`` to ``path`` as PNG through a temporary file and a rename; return the path."""
+    target = Path(path)
+    if target.suffix.lower() != ".png":
+        raise ValueError(f"plots are written as PNG: {str(path)!r} should end in .png")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            fig.savefig(f, format="png", dpi=dpi)
+        os.replace(tmp, target)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return str(target)
+
+
+def _series(values: Any, default: str) -> dict[str, np.ndarray]:
+    """A mapping name -> 1-D array from a mapping, one sequence, or None."""
+    if values is None:
+        return {}
+    if isinstance(values, Mapping):
+        items = values.items()
+    else:
+        items = [(default, values)]
+    out = {}
+    for name, v in items:
+        arr = np.asarray(v.numpy() if hasattr(v, "numpy") else v, dtype=np.float64).ravel()
+        if arr.size == 0:
+            raise ValueError(f"{name!r}: an empty series has nothing to plot")
+        out[str(name)] = arr
+    return out
+
+
+def loss_curves(losses: Mapping[str, Sequence[float]] | Sequence[float], path: str | os.PathLike,
+                accuracy: Mapping[str, Sequence[float]] | Sequence[float] | None = None,
+                title: str = "Training", xlabel: str = "epoch", log: bool = False) -> str:
+    """Loss curves (``{"train": [...], "dev": [...]}`` or one list), accuracy on a second axis if given."""
+    loss = _series(losses, "loss")
+    if not loss:
+        raise ValueError("loss_curves: no losses to plot")
+    acc = _series(accuracy, "accuracy")
+    fig = _figure()
+    ax = fig.add_subplot()
+    for (name, values), colour in zip(loss.items(), _COLOURS):
+        ax.plot(np.arange(1, values.size + 1), values, color=colour, label=f"{name} loss" if acc else name)
+    ax.set(title=title, xlabel=xlabel, ylabel="loss")
+    if log:
+        ax.set_yscale("log")
+    ax.grid(alpha=0.3)
+    handles, labels = ax.get_legend_handles_labels()
+    if acc:
+        ax2 = ax.twinx()
+        for (name, values), colour in zip(acc.items(), _COLOURS):
+            ax2.plot(np.arange(1, values.size + 1), values, color=colour, linestyle="--", label=f"{name} accuracy")
+        ax2.set_ylabel("accuracy")
+        ax2.set_ylim(0, 1.02)
+        h2, l2 = ax2.get_legend_handles_labels()
+        handles, labels = handles + h2, labels + l2
+    ax.legend(handles, labels, loc="best", fontsize=8)
+    return save_figure(fig, path)
+
+
+def _scores(predict: Callable[[Any], Any], points: np.ndarray) -> np.ndarray:
+    """Probability of class 1 (binary) or the class index (multi-class) at each point."""
+    from ..autograd import no_grad
+
+    with no_grad():
+        try:
+            out = predict(points)
+        except (TypeError, AttributeError):
+            from ..tensor import Tensor
+
+            out = predict(Tensor(points))
+    out = np.asarray(out.numpy() if hasattr(out, "numpy") else out, dtype=np.float64)
+    if out.size == len(points):
+        p = out.reshape(-1)
+        if p.min() < 0 or p.max() > 1:  # logits
+            p = 1.0 / (1.0 + np.exp(-np.clip(p, -500, 500)))
+        return p
+    return out.reshape(len(points), -1).argmax(axis=1).astype(np.float64)
+
+
+def decision_boundary(predict: Callable[[Any], Any], X: Any, y: Any, path: str | os.PathLike,
+                      title: str = "Decision boundary", resolution: int = 200, margin: float = 0.5) -> str:
+    """Shade the regions ``predict`` assigns to each class over the range of ``X`` and scatter the data.
+
+    ``predict`` takes an ``(n, 2)`` float32 array (or a Tensor; a model works) and gives
+    probabilities, logits or class scores.
+    """
+    X = np.asarray(X.numpy() if hasattr(X, "numpy") else X, dtype=np.float64)
+    y = np.asarray(y.numpy() if hasattr(y, "numpy") else y).reshape(-1)
+    if X.ndim != 2 or X.shape[1] != 2:
+        raise ValueError(f"decision_boundary: X must have shape (n, 2), got {X.shape}")
+    if len(y) != len(X):
+        raise ValueError(f"decision_boundary: X has {len(X)} points but y has {len(y)} labels")
+    (x0, y0), (x1, y1) = X.min(axis=0) - margin, X.max(axis=0) + margin
+    gx, gy = np.meshgrid(np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution))
+    grid = np.stack([gx.ravel(), gy.ravel()], axis=1).astype(np.float32)
+    z = _scores(predict, grid).reshape(gx.shape)
+    fig = _figure(5.6, 4.8)
+    ax = fig.add_subplot()
+    classes = np.unique(np.rint(y).astype(int))
+    if len(classes) <= 2 and z.max() <= 1:
+        filled = ax.contourf(gx, gy, z, levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.6)
+        ax.contour(gx, gy, z, levels=[0.5], colors="k", linewidths=1.5)
+        fig.colorbar(filled, ax=ax, label="P(class 1)")
+    else:
+        ax.contourf(gx, gy, z, levels=np.arange(z.max() + 2) - 0.5, cmap="tab10", alpha=0.35)
+    for k, colour in zip(classes, _COLOURS):
+        mask = np.rint(y).astype(int) == k
+        ax.scatter(X[mask, 0], X[mask, 1], s=14, color=colour, edgecolors="k", linewidths=0.4, label=f"class {k}")
+    ax.set(title=title, xlim=(x0, x1), ylim=(y0, y1), xlabel="x1", ylabel="x2")
+    ax.legend(loc="best", fontsize=8)
+    return save_figure(fig, path)
+
+
+def loss_contours(loss_fn: Callable[[np.ndarray, np.ndarray], Any], path: str | os.PathLike,
+                  paths: Mapping[str, Any] | None = None, xlim: tuple[float, float] = (-2.0, 2.0),
+                  ylim: tuple[float, float] = (-2.0, 2.0), levels: int = 30, log: bool = False,
+                  title: str = "Loss surface", labels: tuple[str, str] = ("w1", "w2")) -> str:
+    """Contours of ``loss_fn(w1, w2)`` with each optimizer's path ``(steps, 2)`` drawn on it.
+
+    ``loss_fn`` is called with two meshgrid arrays (vectorised); a function of two
+    floats also works (it is then called point by point).
+    """
+    g1, g2 = np.meshgrid(np.linspace(*xlim, 160), np.linspace(*ylim, 160))
+    try:
+        z = np.asarray(loss_fn(g1, g2), dtype=np.float64)
+        if z.shape != g1.shape:
+            raise ValueError
+    except (TypeError, ValueError):
+        z = np.vectorize(lambda a, b: float(loss_fn(a, b)))(g1, g2)
+    fig = _figure(5.6, 4.8)
+    ax = fig.add_subplot()
+    if log:
+        z = np.log10(z - z.min() + 1e-12)
+    ax.contour(g1, g2, z, levels=levels, cmap="viridis", linewidths=0.8)
+    for (name, track), colour in zip((paths or {}).items(), _COLOURS):
+        track = np.asarray(track, dtype=np.float64)
+        if track.ndim != 2 or track.shape[1] != 2:
+            raise ValueError(f"loss_contours: path {name!r} must have shape (steps, 2), got {track.shape}")
+        ax.plot(track[:, 0], track[:, 1], "-o", color=colour, markersize=2.5, linewidth=1.2, label=name)
+        ax.plot(track[-1, 0], track[-1, 1], "*", color=colour, markersize=10)
+    ax.set(title=title + (" (log)" if log else ""), xlabel=labels[0], ylabel=labels[1], xlim=xlim, ylim=ylim)
+    if paths:
+        ax.legend(loc="best", fontsize=8)
+    return save_figure(fig, path)
+
+
+def grad_norm_history(history: Mapping[str, Sequence[float]], path: str | os.PathLike,
+                      title: str = "Gradient norm per layer", xlabel: str = "step") -> str:
+    """Each layer's gradient norm over training on a log axis, with the vanishing/exploding bands shaded."""
+    series = _series(history, "grad norm")
+    if not series:
+        raise ValueError("grad_norm_history: no layers to plot")
+    fig = _figure()
+    ax = fig.add_subplot()
+    colours = _layer_colours(len(series))
+    positive = []
+    for (name, values), colour in zip(series.items(), colours):
+        shown = np.where(values > 0, values, np.nan)  # zeros cannot sit on a log axis
+        ax.plot(np.arange(values.size), shown, color=colour, label=name, linewidth=1.2)
+        positive.extend(v for v in shown if np.isfinite(v))
+    lo = min([VANISHING / 10] + positive)
+    hi = max([EXPLODING * 10] + positive)
+    ax.set_yscale("log")
+    ax.set_ylim(lo / 2, hi * 2)
+    ax.axhspan(lo / 2, VANISHING, color="#2166ac", alpha=0.12, label="vanishing < 1e-7")
+    ax.axhspan(EXPLODING, hi * 2, color="#e31a1c", alpha=0.12, label="exploding > 1e3")
+    ax.set(title=title, xlabel=xlabel, ylabel="||grad||")
+    ax.grid(alpha=0.3, which="major")
+    ax.legend(loc="best", fontsize=7, ncol=2 if len(series) > 6 else 1)
+    return save_figure(fig, path)
+
+
+def _layer_colours(n: int) -> list:
+    if n <= len(_COLOURS):
+        return list(_COLOURS[:n])
+    from matplotlib import colormaps
+
+    cmap = colormaps["viridis"]
+    return [cmap(i / max(1, n - 1)) for i in range(n)]
