@@ -193,7 +193,7 @@ def run_flipped(number: int, old: str, new: str, out: Path) -> L.LessonReport:
 
 FLIPS = [
     # (lesson, decisive setting as written, flipped to): the claim must then fail a check
-    pytest.param(6, "LAMBDA = 0.1", "LAMBDA = 0.0", id="06-no-l2"),
+    pytest.param(6, "LAMBDA = 1.0", "LAMBDA = 0.0", id="06-no-l2"),
     pytest.param(7, "NORMALIZE = True", "NORMALIZE = False", id="07-unnormalized"),
     pytest.param(8, 'STABLE_INIT = "he"', 'STABLE_INIT = 10.0', id="08-he-replaced-by-large"),
     pytest.param(10, 'FAST_OPTIMIZER = "adam"', 'FAST_OPTIMIZER = "sgd"', id="10-adam-replaced-by-sgd"),
