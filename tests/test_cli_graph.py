@@ -1,0 +1,124 @@
+"""`minigrad graph`: expressions and MLPs to pictures from the command line, and its error messages."""
+from __future__ import annotations
+
+import os
+import struct
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from minigrad.cli import main as minigrad_main
+from minigrad.viz.cli import ExpressionError, build_expression, build_mlp
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR" and data.endswith(b"IEND\xaeB`\x82")
+    return struct.unpack(">II", data[16:24])
+
+
+def test_expression_to_png(tmp_path, capsys):
+    out = tmp_path / "g.png"
+    assert minigrad_main(["graph", "tanh(a*b + c)", "-o", str(out), "--renderer", "pure"]) == 0
+    width, height = png_size(out)
+    assert width > height > 50
+    assert f"wrote {out} (6 nodes" in capsys.readouterr().out
+
+
+def test_expression_values_and_gradients():
+    out = build_expression("tanh(a*b + c)", {"a": 2.0, "b": -3.0, "c": 10.0})
+    out.backward()
+    assert out.label == "out" and abs(out.data - 0.99932929) < 1e-7
+    a, b = out._prev[0]._prev[0]._prev
+    assert (a.label, a.data, b.label, b.data) == ("a", 2.0, "b", -3.0)
+    assert abs(a.grad - (-3.0) * (1 - out.data ** 2)) < 1e-12
+
+
+def test_expression_all_operators_and_functions():
+    out = build_expression("-x ** 2 / y - exp(x) + log(y) * relu(x) - sigmoid(-y) + x ** y", {"x": 1.5, "y": 2.0})
+    import math
+
+    expected = -1.5 ** 2 / 2 - math.exp(1.5) + math.log(2) * 1.5 - 1 / (1 + math.exp(2)) + 1.5 ** 2
+    assert abs(out.data - expected) < 1e-12
+
+
+def test_unset_names_are_reproducible():
+    first = build_expression("a * b", seed=3)
+    second = build_expression("a * b", seed=3)
+    assert first.data == second.data and -4 <= first.data <= 4
+
+
+@pytest.mark.parametrize("text, message", [
+    ("__import__('os')", "not allowed"),
+    ("a.b", "not allowed"),
+    ("a +", "cannot parse"),
+    ("2 + 3", "no names"),
+    ("tanh", "is a function"),
+    ("tanh(a, b)", "one argument"),
+    ("[a, b]", "not allowed"),
+])
+def test_bad_expressions(text, message):
+    with pytest.raises(ExpressionError, match=message):
+        build_expression(text)
+
+
+def test_bad_command_lines(tmp_path, capsys):
+    assert minigrad_main(["graph", "os.system('x')", "-o", str(tmp_path / "g.png")]) == 1
+    assert "not allowed" in capsys.readouterr().err
+    assert minigrad_main(["graph", "a*b", "--set", "a=1", "z=2", "-o", str(tmp_path / "g.png")]) == 1
+    assert "does not use" in capsys.readouterr().err
+    assert minigrad_main(["graph", "a*b", "--set", "a:1", "-o", str(tmp_path / "g.png")]) == 1
+    assert "name=number" in capsys.readouterr().err
+    assert minigrad_main(["graph", "-o", str(tmp_path / "g.png")]) == 2
+    assert "either an expression or --mlp" in capsys.readouterr().err
+    assert minigrad_main(["graph", "a*b", "-o", str(tmp_path / "g.gif")]) == 1
+    assert ".png, .svg or .pdf" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        minigrad_main(["graph", "--mlp", "2,x", "-o", str(tmp_path / "g.png")])
+    assert "sizes like 2,4,1" in capsys.readouterr().err
+    assert os.listdir(tmp_path) == []
+
+
+def test_mlp_to_png(tmp_path, capsys):
+    out = tmp_path / "mlp.png"
+    assert minigrad_main(["graph", "--mlp", "2,4,1", "-o", str(out), "--renderer", "pure"]) == 0
+    png_size(out)
+    assert "14 nodes" in capsys.readouterr().out
+
+
+def test_mlp_has_gradients_and_layer_names():
+    loss, model = build_mlp([2, 4, 1], batch=4)
+    assert all(p.grad is not None for p in model.parameters())
+    from minigrad import viz
+
+    src = viz.draw(loss, model=model).source
+    assert "label=\"layers.0: Linear(2 -> 4" in src and "label=\"layers.1: Tanh()\"" in src and "grad -" in src
+
+
+def test_scalar_mlp_is_folded(tmp_path, capsys):
+    out = tmp_path / "s.svg"
+    assert minigrad_main(["graph", "--mlp", "2,4,1", "--scalar", "--batch", "3", "-o", str(out),
+                          "--renderer", "pure"]) == 0
+    text = capsys.readouterr().out
+    assert "folded to" in text
+    svg = out.read_text()
+    assert "layers.0.neurons.0" in svg and "3 parameters" in svg
+
+
+def test_collapse_and_layout_flags(tmp_path):
+    out = tmp_path / "c.svg"
+    assert minigrad_main(["graph", "--mlp", "3,5,2", "--collapse", "module", "--rankdir", "TB", "--no-data",
+                          "-o", str(out), "--renderer", "pure"]) == 0
+    svg = out.read_text()
+    assert "20 parameters" in svg and "mean " not in svg
+
+
+def test_installed_command_runs(tmp_path):
+    """The console script path: `python -m minigrad.cli graph ...` in a fresh process."""
+    out = tmp_path / "g.png"
+    done = subprocess.run([sys.executable, "-m", "minigrad.cli", "graph", "relu(x*w + b)", "-o", str(out)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    png_size(out)
