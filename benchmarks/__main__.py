@@ -3,8 +3,9 @@
 Before NumPy is imported, the process re-executes itself once with a clean BLAS
 environment: OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE (set on some machines to work
 around old OpenBLAS bugs, and a slowdown for a current NumPy) are removed for this
-process only, and every BLAS (NumPy's OpenBLAS, PyTorch's) gets the same thread
-count so the ratios compare like with like.
+process only, every BLAS (NumPy's OpenBLAS, PyTorch's) gets the same thread
+count so the ratios compare like with like, and glibc's heap trimming is turned off
+for everyone (see ``_MALLOC``).
 """
 from __future__ import annotations
 
@@ -16,6 +17,10 @@ import time
 _THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 _BLAS_WORKAROUNDS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 _MARK = "MINIGRAD_BENCH_ENV"
+# glibc hands freed heap memory back to the OS once the top of the heap has 128 KiB free (and serves
+# big arrays with mmap): a NumPy step that frees its temporaries at once then pays page faults on
+# every step (measured: the hand-written NumPy step 2x slower). Raised for every competitor alike.
+_MALLOC = {"MALLOC_TRIM_THRESHOLD_": str(256 << 20), "MALLOC_MMAP_THRESHOLD_": str(256 << 20)}
 
 SECTIONS = ("scalar", "deep", "mlp", "small", "startup", "render", "gpu")
 
@@ -28,6 +33,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
                     help="BLAS threads for NumPy and PyTorch alike (default 1: the machines are shared)")
     ap.add_argument("--keep-blas-env", action="store_true",
                     help="keep OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE as they are")
+    ap.add_argument("--keep-malloc-env", action="store_true",
+                    help="leave glibc's heap trimming as it is (see _MALLOC)")
     return ap.parse_args(argv)
 
 
@@ -42,6 +49,9 @@ def _reexec_with_clean_env(args: argparse.Namespace) -> None:
             env.pop(name, None)
     for name in _THREAD_VARS:
         env[name] = str(args.threads)
+    if not args.keep_malloc_env:
+        for name, value in _MALLOC.items():
+            env.setdefault(name, value)
     os.execve(sys.executable, [sys.executable, "-m", "benchmarks", *sys.argv[1:]], env)
 
 
@@ -71,6 +81,9 @@ def machine_header(threads: int) -> str:
     removed = [n for n in _BLAS_WORKAROUNDS if n not in os.environ]
     lines.append(f"BLAS threads pinned to {threads} for NumPy and PyTorch; "
                  f"unset for this run: {', '.join(removed) or 'nothing'}")
+    malloc = [f"{n}={os.environ[n]}" for n in _MALLOC if n in os.environ]
+    lines.append(f"glibc malloc for all competitors: {', '.join(malloc) or 'defaults'} "
+                 "(no heap trimming between steps)")
     return "\n".join(lines)
 
 

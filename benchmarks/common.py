@@ -3,7 +3,8 @@
 The machines these run on are noisy (shared cores), so every comparison runs the
 competitors *interleaved in one process* (A, B, A, B, ...) and keeps the minimum of
 several repeats: the minimum is the run least disturbed by other work, and
-interleaving makes a slow period hit every competitor alike. Ratios are what we
+interleaving makes a slow period hit every competitor alike. Rounds are kept short
+(a few milliseconds) so that many of them fit between the other workers' time slices. Ratios are what we
 report; absolute times only say what this machine did today.
 """
 from __future__ import annotations

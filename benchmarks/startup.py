@@ -17,6 +17,7 @@ from .common import Row
 
 SECTION = "start-up (fresh process, fastest of several)"
 
+_CPR_REQUEST = "\x1b[6n"
 _IMPORT_TIMER = "import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
 
 
@@ -31,7 +32,7 @@ def import_time(module: str, repeats: int) -> float:
 
 
 def prompt_time(argv: list[str], repeats: int, timeout: float = 20.0) -> float:
-    """Seconds from spawning ``argv`` on a terminal to its first ``>>> `` prompt."""
+    """Seconds from spawning ``argv`` on a terminal to its first ``>>>`` prompt being drawn."""
     import pexpect
 
     best = float("inf")
@@ -40,7 +41,10 @@ def prompt_time(argv: list[str], repeats: int, timeout: float = 20.0) -> float:
         start = time.perf_counter()
         child = pexpect.spawn(argv[0], argv[1:], env=env, encoding="utf-8", timeout=timeout, dimensions=(24, 100))
         try:
-            child.expect_exact(">>> ")
+            # prompt-toolkit asks the terminal where the cursor is (CPR): answer as a terminal would,
+            # and stop the clock at the prompt's ">>>" (it moves the cursor rather than print the space)
+            while child.expect_exact([_CPR_REQUEST, ">>>"]) == 0:
+                child.send("\x1b[1;1R")
             best = min(best, time.perf_counter() - start)
         finally:
             child.terminate(force=True)
