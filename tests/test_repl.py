@@ -1,0 +1,196 @@
+"""The real `minigrad` program in a pseudo-terminal (pexpect), as a learner uses it.
+
+Timeouts are generous (the suite shares two cores with other work); the terminal
+is fixed at 120x40 with colours off so the text can be matched.
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+import pytest
+
+pexpect = pytest.importorskip("pexpect")
+
+PROMPT = ">>>"
+TIMEOUT = 30
+
+
+def _grads() -> tuple[float, float, float]:
+    from minigrad import Value
+
+    a, b, c = Value(2.0), Value(-3.0), Value(10.0)
+    (a * b + c).tanh().backward()
+    return a.grad, b.grad, c.grad
+
+
+@pytest.fixture
+def env(tmp_path):
+    e = dict(os.environ)
+    e.update(TERM="xterm", COLUMNS="120", LINES="40", NO_COLOR="1", PROMPT_TOOLKIT_NO_CPR="1",
+             MINIGRAD_HISTORY=str(tmp_path / "history"), MINIGRAD_PROGRESS=str(tmp_path / "progress.json"),
+             HOME=str(tmp_path), MPLBACKEND="Agg")
+    e.pop("MINIGRAD_DEVICE", None)
+    return e
+
+
+def start(env, cwd) -> "pexpect.spawn":
+    child = pexpect.spawn(sys.executable, ["-m", "minigrad.cli"], env=env, cwd=str(cwd), encoding="utf-8",
+                          dimensions=(40, 120), timeout=TIMEOUT)
+    child.expect(PROMPT)
+    return child
+
+
+def run(child, line: str) -> None:
+    child.sendline(line)
+
+
+def stop(child) -> None:
+    """Ctrl-D leaves (sent once the prompt is up again: a ^D typed before that is eaten by the terminal)."""
+    run(child, "'by' + 'e'")
+    child.expect("'bye'")
+    child.expect(PROMPT)
+    child.sendcontrol("d")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+
+
+ABC = 'a, b, c = Value(2.0, label="a"), Value(-3.0, label="b"), Value(10.0, label="c")'
+
+
+@pytest.mark.slow
+def test_evaluate_errors_and_bad_commands_leave_the_session_alive(env, tmp_path):
+    child = start(env, tmp_path)
+    run(child, "6 * 7")
+    child.expect("42")
+    run(child, "1/0")
+    child.expect("ZeroDivisionError: division by zero")
+    run(child, ":stpe (a*b)")
+    child.expect(r"unknown command :stpe\. Did you mean :step")
+    run(child, "for i in range(2):")
+    run(child, "print('line', i)")
+    run(child, "")
+    child.expect("line 1")
+    child.send("half typed")
+    child.sendintr()  # Ctrl-C at the prompt clears the line
+    run(child, "'alive'")
+    child.expect("'alive'")
+    stop(child)
+
+
+@pytest.mark.slow
+def test_graph_writes_a_png(env, tmp_path):
+    child = start(env, tmp_path)
+    run(child, ABC)
+    run(child, "L = (a*b + c).tanh(); L.backward()")
+    run(child, ":graph L picture.png")
+    child.expect("graph written to")
+    child.expect(r"L = tanh\(n2\)")
+    child.expect(PROMPT)
+    assert (tmp_path / "picture.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    stop(child)
+
+
+@pytest.mark.slow
+def test_step_shows_the_engines_numbers_one_node_per_key(env, tmp_path):
+    ga, gb, gc = _grads()
+    child = start(env, tmp_path)
+    run(child, ABC)
+    run(child, ":step (a*b + c).tanh()")
+    child.expect("forward pass: 6 node")
+    child.expect("backward 1/6")
+    child.send(" ")
+    child.expect("backward 2/6: n2 = n1 \\+ c")
+    child.expect(f"dL/dn2 = {gc:.6g}")
+    child.send("b")  # back shows step 1 again
+    child.expect(r"\(back\)")
+    child.expect("backward 1/6")
+    child.send(" ")
+    child.send(" ")
+    child.expect("backward 3/6")
+    child.send("\r")
+    child.expect("backward 4/6: n1 = a \\* b")
+    child.expect(f"{gc:.6g} × -3 = {ga:.6g}")
+    child.send("q")  # quit: the rest runs silently and every grad is filled
+    child.expect(f"a.grad = {ga:.6g}")
+    child.expect(PROMPT)
+    run(child, "print('grads', a.grad, b.grad, c.grad)")
+    child.expect(f"grads {ga!r} {gb!r} {gc!r}")
+    stop(child)
+
+
+@pytest.mark.slow
+def test_step_quiz_accepts_a_right_answer_and_corrects_a_wrong_one(env, tmp_path):
+    child = start(env, tmp_path)
+    run(child, ABC)
+    run(child, ":step --quiz (a*b + c).tanh()")
+    child.expect(r"dL/dn2 = \?")
+    run(child, "1 - 0.999329**2")
+    child.expect("right: dL/dn2 = dL/dL × dL/dn2 = 1 × 0.00134095")
+    child.expect(r"dL/dc = \?")
+    run(child, "7")
+    child.expect("not quite: you said 7, but dL/dc = dL/dn2 × dn2/dc = 0.00134095 × 1 = 0.00134095")
+    child.expect(r"dL/dn1 = \?")
+    run(child, "q")
+    child.expect("quiz: 1/2 right")
+    child.expect(PROMPT)
+    stop(child)
+
+
+@pytest.mark.slow
+def test_train_live_view_and_ctrl_c_keeps_the_model(env, tmp_path):
+    child = start(env, tmp_path)
+    run(child, "model = nn.MLP([2, 16, 16, 1], dropout=0.1)")
+    run(child, ":train model moons epochs=1000000")
+    child.expect("gradient norm per layer")
+    child.expect("decision boundary")
+    child.expect("Ctrl-C stops")
+    child.expect("epoch")  # a second frame: it refreshes
+    child.sendintr()
+    child.expect("stopped by Ctrl-C after")
+    child.expect(PROMPT)
+    run(child, "print('ok', model(Tensor([[0.5, 0.0]])).shape, all(np.isfinite(p.numpy()).all() "
+               "for p in model.parameters()), len(_train.losses) > 0)")
+    child.expect(r"ok \(1, 1\) True True")
+    stop(child)
+
+
+@pytest.mark.slow
+def test_history_persists_to_the_next_start(env, tmp_path):
+    child = start(env, tmp_path)
+    run(child, "zz_marker = 12345")
+    child.expect(PROMPT)
+    stop(child)
+    assert "zz_marker = 12345" in (tmp_path / "history").read_text()
+    child = start(env, tmp_path)
+    child.send("\x1b[A")  # up arrow twice: back past stop()'s last line to the marker
+    child.send("\x1b[A")
+    child.expect("zz_marker")  # drawn by the highlighter with escape codes between the tokens
+    child.send("\r")
+    run(child, "zz_marker + 1")
+    child.expect("12346")
+    stop(child)
+
+
+@pytest.mark.slow
+def test_scripted_stdin_gives_the_same_results(env, tmp_path):
+    import subprocess
+
+    ga, gb, gc = _grads()
+    script = "\n".join([
+        ABC, ":step (a*b + c).tanh()", ":step --quiz (a*b + c).tanh()", "1 - 0.999329**2", "7", "q",
+        "L = (a*b + c).tanh(); L.backward()", ":graph L picture.png",
+        "model = nn.MLP([2, 8, 1])", ":train model moons epochs=5", "print('ok', model(Tensor([[0.5, 0.0]])).shape)",
+        "1/0", ":stpe", "print('alive')", "",
+    ])
+    proc = subprocess.run([sys.executable, "-m", "minigrad.cli"], input=script, capture_output=True, text=True,
+                          env=env, cwd=tmp_path, timeout=120)
+    out = proc.stdout
+    assert f"a.grad = {ga:.6g}" in out and f"c.grad = {gc:.6g}" in out
+    assert "✓ right" in out and "✗ not quite: you said 7" in out
+    assert (tmp_path / "picture.png").exists()
+    assert "epoch 5/5" in out and "gradient norm per layer" in out and "ok (1, 1)" in out
+    assert "ZeroDivisionError" in out and "Did you mean" in out and "alive" in out
+    assert "\x1b[" not in out  # no widgets, no escape codes
+    assert proc.returncode == 1  # a line failed

@@ -1,0 +1,180 @@
+"""The REPL's parts without a terminal: argument splitting, input completeness, :step's numbers, the quiz's judge,
+completion and the toolbar."""
+from __future__ import annotations
+
+import contextlib
+import io
+import math
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+from minigrad import Tensor, Value
+from repl import registry
+from repl.app import run_script
+from repl.commands import load_all
+from repl.console import is_complete, run_source
+from repl.quiz import is_close, parse_number, parse_shape
+from repl.session import Session
+from repl.step import Walk
+
+load_all()
+
+
+def scripted(text: str) -> tuple[str, int]:
+    out = io.StringIO()
+    session = Session(interactive=False, out=out)
+    with contextlib.redirect_stdout(out):  # print() in user code goes to sys.stdout, as in the real program
+        status = run_script(session, io.StringIO(text))
+    return out.getvalue(), status
+
+
+def test_split_args_keeps_brackets_and_quotes_together():
+    assert registry.split_args("nn.MLP([2, 4, 1]) X y") == ["nn.MLP([2, 4, 1])", "X", "y"]
+    assert registry.split_args("f('a b') x") == ["f('a b')", "x"]
+    positional, options = registry.split_options("model moons epochs=5 lr=0.1 f(a=1)")
+    assert positional == ["model", "moons", "f(a=1)"]
+    assert options == {"epochs": "5", "lr": "0.1"}
+
+
+def test_nearest_command_is_suggested():
+    assert registry.nearest("stpe")[0] == "step"
+    assert "train" in registry.nearest("trian")
+
+
+@pytest.mark.parametrize("source, complete", [
+    ("1 + 1", True), ("for i in range(3):", False), ("for i in range(3):\n    print(i)", False),
+    ("for i in range(3):\n    print(i)\n", True), ("x = (1,\n2", False), ("x = (1,\n2)", True), ("1 +* 2", True),
+])
+def test_is_complete_follows_the_python_prompt(source, complete):
+    assert is_complete(source) is complete
+
+
+def test_run_source_prints_values_and_survives_errors():
+    ns: dict = {}
+    out = io.StringIO()
+    assert run_source("x = 21", ns, out)
+    assert run_source("x * 2", ns, out)
+    assert not run_source("1/0", ns, out)
+    text = out.getvalue()
+    assert "42" in text and "ZeroDivisionError" in text
+    assert ns["_"] == 42
+    assert "repl/console.py" not in text  # the REPL's own frames are not shown
+
+
+def _engine_grads():
+    a, b, c = Value(2.0, label="a"), Value(-3.0, label="b"), Value(10.0, label="c")
+    L = (a * b + c).tanh()
+    L.backward()
+    return a.grad, b.grad, c.grad
+
+
+def test_walk_matches_backward_for_values():
+    a, b, c = Value(2.0, label="a"), Value(-3.0, label="b"), Value(10.0, label="c")
+    a.grad = 5.0  # stale gradient: :step starts a fresh pass
+    walk = Walk((a * b + c).tanh(), {"a": a, "b": b, "c": c})
+    walk.finish()
+    assert (a.grad, b.grad, c.grad) == _engine_grads()
+    grads = {walk.names[s.node]: s.grad for s, _ in walk.steps}
+    assert grads["L"] == 1.0
+    assert math.isclose(grads["n2"], 1 - math.tanh(4.0) ** 2)
+    text = "\n".join(line for i in range(len(walk.steps)) for line in walk.step_text(i))
+    assert f"{-3:g}" in text and "(1 - tanh(a)² = 1 - output²)" in text
+
+
+def test_walk_shows_a_gradient_as_the_sum_of_its_contributions():
+    x = Value(3.0, label="x")
+    y = x * x + x  # x feeds two nodes (three edges): dy/dx = 2x + 1 = 7
+    walk = Walk(y, {})
+    walk.finish()
+    last = walk.gradient_line(len(walk.steps) - 1)
+    assert "sum of contributions" in last and last.endswith("= 7")
+    assert x.grad == 7.0
+
+
+def test_walk_on_tensors_shows_formulas_and_shapes():
+    W = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    root = ((W @ W) * 2).sum()
+    walk = Walk(root, {"W": W})
+    walk.finish()
+    text = "\n".join(line for i in range(len(walk.steps)) for line in walk.step_text(i))
+    assert "g @ bᵀ" in text and "shape (2, 2)" in text
+    expected = 2 * (np.ones((2, 2)) @ np.array([[1.0, 3.0], [2.0, 4.0]]) + np.array([[1.0, 3.0], [2.0, 4.0]]) @ np.ones((2, 2)))
+    np.testing.assert_allclose(W.grad.numpy(), expected)
+
+
+def test_quiz_parsing_and_tolerance():
+    assert parse_number("1 - 0.5**2") == 0.75
+    assert parse_number("-3*0.25") == -0.75
+    with pytest.raises(ValueError):
+        parse_number("__import__('os')")
+    assert is_close(0.0013, 0.00134095) is True  # within 1e-4 absolute
+    assert is_close(0.5, 0.75) is False
+    assert parse_shape("(4, 3)") == (4, 3) and parse_shape("4x3") == (4, 3)
+
+
+def test_scripted_step_prints_the_engine_gradients():
+    out, status = scripted('a, b, c = Value(2.0, label="a"), Value(-3.0, label="b"), Value(10.0, label="c")\n'
+                           ":step (a*b + c).tanh()\n")
+    ga, gb, gc = _engine_grads()
+    assert status == 0
+    assert f"a.grad = {ga:.6g}" in out and f"b.grad = {gb:.6g}" in out and f"c.grad = {gc:.6g}" in out
+    assert "backward 6/6" in out
+
+
+def test_scripted_quiz_accepts_right_and_corrects_wrong():
+    out, _ = scripted('a, b, c = Value(2.0, label="a"), Value(-3.0, label="b"), Value(10.0, label="c")\n'
+                      ":step --quiz (a*b + c).tanh()\n1 - 0.999329**2\n5\nq\n")
+    assert "✓ right: dL/dn2 = dL/dL × dL/dn2 = 1 × 0.00134095" in out
+    assert "✗ not quite: you said 5, but dL/dc = dL/dn2 × dn2/dc = 0.00134095 × 1 = 0.00134095" in out
+    assert "quiz: 1/2 right" in out
+
+
+def test_scripted_errors_keep_going_and_set_the_status():
+    out, status = scripted("1/0\n:stpe x\nprint('still here')\n")
+    assert "ZeroDivisionError" in out and "Did you mean :step" in out and "still here" in out
+    assert status == 1
+
+
+def test_scripted_blocks_end_at_a_dedent_or_blank_line():
+    out, status = scripted("for i in range(2):\n    print('i', i)\nprint('after')\n"
+                           "def f(x):\n    return x + 1\n\nf(1)\n")
+    assert out.split() == ["i", "0", "i", "1", "after", "2"]
+    assert status == 0
+
+
+def test_help_lists_every_command_and_explains_one():
+    out, _ = scripted(":help\n:help step\n")
+    for name in ("graph", "step", "train", "inspect", "lesson", "device", "seed", "save", "load", "reset", "quit"):
+        assert f":{name}" in out
+    assert "--quiz asks you" in out
+
+
+def test_completion_offers_names_commands_and_arguments():
+    pytest.importorskip("prompt_toolkit")
+    from repl.completion import command_words, python_words
+
+    session = Session(interactive=False, out=io.StringIO())
+    session.namespace["my_model"] = object()
+    assert ("my_model", 4) in python_words(session, "my_m")
+    assert ("manual_seed", 3) in python_words(session, "mg.man")
+    assert (":step", 4) in command_words(session, ":ste")
+    assert ("opt=adam", 4) in command_words(session, ":train m moons opt=")
+    assert any(w == "my_model" for w, _ in command_words(session, ":train my_"))
+
+
+def test_toolbar_shows_device_grad_mode_lesson_and_loss():
+    from repl.toolbar import toolbar_items
+
+    session = Session(interactive=False, out=io.StringIO())
+    session.last_loss = 0.25
+    items = dict(toolbar_items(session))
+    assert items == {"device": mg.default_device(), "grad": "on", "lesson": "—", "loss": "0.25"}
+    with mg.no_grad():
+        assert dict(toolbar_items(session))["grad"].startswith("off")
+
+
+def test_reset_forgets_names_but_keeps_the_preimports():
+    out, _ = scripted("x = 1\n:reset\nprint('x' in dir(), nn.Linear.__name__)\n")
+    assert "False Linear" in out
