@@ -199,8 +199,10 @@ class _Modules:
                 self.key[id(m)] = f"m{len(found)}"
                 found.append(m)
         self.by_key = {self.key[id(m)]: m for m in found}
+        self.order: dict[int, int] = {}  # id(module) -> position in the model (for a stable picture)
         if model is not None:
-            for name, m in named_modules(model):
+            for i, (name, m) in enumerate(named_modules(model)):
+                self.order[id(m)] = i
                 if id(m) in self.module:
                     self.names[id(m)] = f"{name or 'model'}: {_short_repr(m)}"
         reprs = Counter(_short_repr(m) for m in found)
@@ -216,6 +218,13 @@ class _Modules:
             self.params[id(m)] = [p for _, p in own]
             for name, p in own:
                 self.owner[id(p)] = (m, name)
+
+    def rank(self, key: str) -> tuple:
+        """Sort key of a summary box: model order, then order of appearance; inputs first, loose ops last."""
+        if key in ("inputs", "ops"):
+            return (-1 if key == "inputs" else 1 << 30, 0)
+        m = self.by_key[key]
+        return (self.order.get(id(m), len(self.order)), int(key[1:]))
 
     def group_of(self, node: Any) -> Any:
         """The module a node belongs to: its owner for a parameter, else the module whose forward made it."""
@@ -410,8 +419,9 @@ class _Builder:
                     c.node(node_id, **attrs)
         for node_id, attrs in loose:
             self.graph.node(node_id, **attrs)
-        for key, group in members.items():
-            self.graph.node(key, **self._summary_box(key, group, key_of))
+        # summaries in the model's own order: a stable DOT text (dot may still reorder boxes within a rank)
+        for key in sorted(members, key=self.modules.rank):
+            self.graph.node(key, **self._summary_box(key, members[key], key_of))
         self.count = len(loose) + sum(len(s) for s in clusters.values()) + len(members)
         self._edges(key_of)
 
@@ -478,7 +488,8 @@ class _Builder:
             if mags:
                 mag = math.sqrt(sum(m * m for m in mags))
                 lines.append(f"||grad|| params {fmt(mag)}")
-        if mag is None and self.show_grad:  # no parameters: judge by the gradient leaving its outputs
+        if mag is None and self.show_grad and key != "inputs":  # judge by the gradient leaving its outputs
+            # (not for the inputs: data and constants are not trained, their gradient says little)
             outs = [n for n in group if any(key_of.get(id(c)) != key for c in self._children(n))]
             mags = [self.mag.get(id(n)) for n in (outs or group)]
             mags = [m for m in mags if m is not None]
@@ -519,7 +530,7 @@ class _Builder:
             else:
                 for p in n._prev:
                     src = key_of[id(p)] or self.ids[id(p)]
-                    if src != k and (src, k) not in seen:
+                    if src != k and (src, k) not in seen:  # one arrow between two boxes is enough
                         seen.add((src, k))
                         self.graph.edge(src, k)
 

@@ -166,9 +166,10 @@ def loss_contours(loss_fn: Callable[[np.ndarray, np.ndarray], Any], path: str | 
     g1, g2 = np.meshgrid(np.linspace(*xlim, 160), np.linspace(*ylim, 160))
     try:
         z = np.asarray(loss_fn(g1, g2), dtype=np.float64)
-        if z.shape != g1.shape:
-            raise ValueError
-    except (TypeError, ValueError):
+        vectorised = z.shape == g1.shape
+    except Exception:  # any failure on whole grids: fall back to one point at a time (its errors do surface)
+        vectorised = False
+    if not vectorised:
         z = np.vectorize(lambda a, b: float(loss_fn(a, b)))(g1, g2)
     fig = _figure(5.6, 4.8)
     ax = fig.add_subplot()
