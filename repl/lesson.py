@@ -129,9 +129,8 @@ def walk(session: Session, lesson: Any, progress: Progress, start: int, stop_eac
             session.print(paint("fix it at the prompt or with e (edit), then go on with :lesson", "grey"))
             return
         index += 1
-    key = str(lesson.number) if lesson.number is not None else str(lesson.path)
-    if key not in progress.done:
-        progress.done.append(key)
+    if progress.lesson and progress.lesson not in progress.done:
+        progress.done.append(progress.lesson)
     progress.block = total
     progress.save()
     session.lesson_title = f"{label}{lesson.title} · done"

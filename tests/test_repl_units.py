@@ -178,3 +178,103 @@ def test_toolbar_shows_device_grad_mode_lesson_and_loss():
 def test_reset_forgets_names_but_keeps_the_preimports():
     out, _ = scripted("x = 1\n:reset\nprint('x' in dir(), nn.Linear.__name__)\n")
     assert "False Linear" in out
+
+
+TINY_LESSON = """# Lesson 99 — a tiny lesson
+
+Some prose about doubling.
+
+```python
+x = mg.Value(3.0)
+y = x * 2
+print("y is", y.data)
+```
+
+More prose.
+
+```python
+# check
+assert y.data == 6.0
+print("checked", y.data)
+```
+"""
+
+
+def test_lesson_walks_blocks_in_the_session_namespace_and_saves_progress(tmp_path, monkeypatch):
+    import json
+
+    monkeypatch.setenv("MINIGRAD_PROGRESS", str(tmp_path / "progress.json"))
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "99-tiny.md"
+    path.write_text(TINY_LESSON)
+    out, status = scripted(f":lesson {path}\nprint('after', y.data)\n")
+    assert status == 0
+    assert "Some prose about doubling." in out and "y is 6.0" in out
+    assert "✓ check passed" in out and "checked 6.0" in out and "after 6.0" in out
+    saved = json.loads((tmp_path / "progress.json").read_text())
+    assert saved["lesson"] == str(path) and str(path) in saved["done"]
+
+
+def test_lesson_reports_a_failing_check(tmp_path, monkeypatch):
+    monkeypatch.setenv("MINIGRAD_PROGRESS", str(tmp_path / "progress.json"))
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "98-broken.md"
+    path.write_text(TINY_LESSON.replace("== 6.0", "== 7.0, 'y should be 7'"))
+    out, _ = scripted(f":lesson {path}\n")
+    assert "✗ check failed: y should be 7" in out
+
+
+def test_lesson_list_and_unknown_lesson(tmp_path, monkeypatch):
+    monkeypatch.setenv("MINIGRAD_PROGRESS", str(tmp_path / "progress.json"))
+    out, status = scripted(":lesson list\n:lesson 77\n")
+    assert "open one with :lesson N" in out
+    assert ":lesson:" in out and status == 1
+
+
+def test_save_and_load_round_trip(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    out, status = scripted("model = nn.MLP([2, 4, 1])\nother = nn.MLP([2, 4, 1])\n"
+                           ":save model m.npz\n:load m.npz other\n"
+                           "print('same', all((p.numpy() == q.numpy()).all() "
+                           "for p, q in zip(model.parameters(), other.parameters())))\n"
+                           ":load m.npz\nprint(sorted(state))\n:load missing.npz\n")
+    assert "saved model (17 parameters)" in out and "loaded m.npz into other" in out
+    assert "same True" in out and "layers.0.weight" in out
+    assert "no file 'missing.npz'" in out and status == 1
+
+
+def test_inspect_flags_vanishing_gradients():
+    out, status = scripted("mg.manual_seed(0)\n"
+                           "deep = nn.Sequential(*[nn.Sequential(nn.Linear(8, 8, init='random'), nn.Sigmoid()) "
+                           "for _ in range(12)])\n:inspect deep\n")
+    assert status == 0
+    assert "deep on a random batch (64, 8)" in out
+    assert "vanishing: gradient norm < 1e-7" in out
+
+
+def test_train_scripted_prints_progress_and_keeps_history():
+    out, status = scripted("mg.manual_seed(0)\nmodel = nn.MLP([2, 8, 1])\n"
+                           ":train model moons epochs=4 every=2 lr=0.05\n"
+                           ":train model data.make_moons(100) epochs=2\n"
+                           "print('epochs', _train.epochs_done, len(_train.losses))\n")
+    assert status == 0
+    assert "epoch 2/4" in out and "epoch 4/4" in out and "gradient norm per layer" in out
+    assert "epochs 6 6" in out  # the second run continued the same model's history
+
+
+@pytest.mark.parametrize("args, message", [
+    ("model moons opt=lbfgs", "opt= must be one of"),
+    ("model moons epochs=0", "epochs= must be greater than 0"),
+    ("model moons speed=3", "unknown option(s) speed"),
+    ("model", "give a model and data"),
+    ("3 moons", "not a model"),
+])
+def test_train_rejects_bad_arguments(args, message):
+    out, status = scripted(f"model = nn.MLP([2, 4, 1])\n:train {args}\n")
+    assert message in out and "usage: :train" in out and status == 1
+
+
+def test_device_and_seed():
+    out, status = scripted(":device\n:device tpu\n:seed 3\nx = mg.randn(2)\n:seed 3\nprint((x.numpy() == mg.randn(2).numpy()).all())\n")
+    assert "device: cpu" in out and "unknown device 'tpu'" in out and "True" in out
+    assert status == 1
