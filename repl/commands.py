@@ -80,4 +80,5 @@ def reset_command(session: Session, argline: str) -> None:
 
     build_namespace(session.namespace)
     session.last_loss = None
+    session.lesson_loaded = None
     session.print("namespace reset: mg, Value, Tensor, nn, optim, data, viz, np are back, everything else is gone")

@@ -96,8 +96,18 @@ def walk(session: Session, lesson: Any, progress: Progress, start: int, stop_eac
         if name not in ("__name__", "__builtins__"):
             session.namespace[name] = value
     total = len(lesson.blocks)
-    label = f"{lesson.number:02d} " if lesson.number is not None else ""
-    session.print(paint(f"lesson {label}{lesson.title}", "bold") + paint(f"  (pictures go to {out}/)", "grey"))
+    key = progress.lesson
+    if start > 0 and session.lesson_loaded != key:
+        # resuming in a new session: the earlier code blocks must run again so their variables exist
+        earlier = [b for b in lesson.blocks[:start] if b.runnable]
+        session.print(paint(f"(re-running the {len(earlier)} code block(s) before block {start + 1} quietly)", "grey"))
+        for block in earlier:
+            result = lessons.run_block(block, session.namespace, lesson, capture=True)
+            if not result.ok:
+                report(session, result)
+    session.lesson_loaded = key
+    label = f"{lesson.number:02d} " if lesson.number is not None and not lesson.title.startswith("Lesson") else ""
+    session.print(paint(f"{label}{lesson.title}", "bold") + paint(f"  (pictures go to {out}/)", "grey"))
     index = start
     while index < total:
         block = lesson.blocks[index]
@@ -112,7 +122,7 @@ def walk(session: Session, lesson: Any, progress: Progress, start: int, stop_eac
         show_code(session, block)
         if stop_each:
             answer = session.ask("[Enter] run · e edit first · s skip · q back to the prompt > ")
-            choice = (answer or "q").strip().lower()[:1] if answer is not None else "q"
+            choice = answer.strip().lower()[:1] if answer is not None else "q"  # None: input ended or Ctrl-C
             if choice == "q":
                 session.print(paint(f"left the lesson at block {index + 1}; :lesson picks up here", "grey"))
                 return
@@ -134,7 +144,7 @@ def walk(session: Session, lesson: Any, progress: Progress, start: int, stop_eac
     progress.block = total
     progress.save()
     session.lesson_title = f"{label}{lesson.title} · done"
-    session.print(paint(f"end of lesson {label.strip() or lesson.title}. :lesson next goes on", "green"))
+    session.print(paint(f"end of {lesson.title}. :lesson next goes on", "green"))
 
 
 @command("lesson", ":lesson [list|N|next|prev|run|restart]", "walk a lesson block by block (remembers where you were)",

@@ -98,7 +98,8 @@ def run_interactive(session: Session, history_file: str) -> int:
     asker = PromptSession()
     session.ask_line = lambda text: asker.prompt(text)
     session.read_key = read_key
-    session.edit_text = lambda text: asker.prompt(
+    editor = PromptSession()  # its own session: prompt() keeps the options it was last given
+    session.edit_text = lambda text: editor.prompt(
         "edit> ", default=text, multiline=True, lexer=PygmentsLexer(PythonLexer),
         prompt_continuation=lambda width, line_number, wrapped: "    > ",
         bottom_toolbar=" editing the lesson's code: Esc then Enter runs it · Ctrl-C cancels ")

@@ -27,6 +27,7 @@ class Session:
         self.namespace: dict = build_namespace()
         self.last_loss: float | None = None
         self.lesson_title: str | None = None  # shown in the toolbar while a lesson is open
+        self.lesson_loaded: str | None = None  # the lesson whose code has run in this namespace
         self.last_model_name: str | None = None  # what :train used last (the default for :save, :inspect)
         self.train_data: dict = {}  # id(model) -> (X, y, loss_fn, description) of its last :train, for :inspect
         self.train_logs: dict = {}  # id(model) -> TrainLog, so training the same model again continues its curve

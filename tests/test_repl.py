@@ -194,3 +194,48 @@ def test_scripted_stdin_gives_the_same_results(env, tmp_path):
     assert "ZeroDivisionError" in out and "Did you mean" in out and "alive" in out
     assert "\x1b[" not in out  # no widgets, no escape codes
     assert proc.returncode == 1  # a line failed
+
+
+TINY_LESSON = """# Lesson 99 — a tiny lesson
+
+Some prose about doubling.
+
+```python
+x = mg.Value(3.0)
+y = x * 2
+print("y is", y.data)
+```
+
+```python
+# check
+assert y.data == 6.0
+print("checked", y.data)
+```
+"""
+
+
+@pytest.mark.slow
+def test_lesson_runs_block_by_block_and_resumes_in_the_next_session(env, tmp_path):
+    path = tmp_path / "99-tiny.md"
+    path.write_text(TINY_LESSON)
+    child = start(env, tmp_path)
+    run(child, f":lesson {path}")
+    child.expect("Some prose about doubling.")
+    child.expect(r"\[Enter\] run")
+    child.send("\r")
+    child.expect("y is 6.0")
+    child.expect(r"check \(block 3/3\)")
+    child.expect(r"\[Enter\] run")
+    run(child, "q")
+    child.expect("left the lesson at block 3")
+    child.expect(PROMPT)
+    stop(child)
+    child = start(env, tmp_path)  # a new session: the first block runs again quietly, then the check
+    run(child, ":lesson")
+    child.expect(r"re-running the 1 code block")
+    child.expect(r"\[Enter\] run")
+    child.send("\r")
+    child.expect("checked 6.0")
+    child.expect("check passed")
+    child.expect("end of Lesson 99")
+    stop(child)
