@@ -20,7 +20,8 @@ def load_all() -> None:
         importlib.import_module(f"repl.{name}")
 
 
-@command("help", ":help [COMMAND]", "list the commands, or explain one", words=[], aliases=("h", "?"))
+@command("help", ":help [COMMAND]", "list the commands, or explain one", aliases=("h", "?"),
+         dynamic_words=lambda session: sorted(COMMANDS))
 def help_command(session: Session, argline: str) -> None:
     name = argline.strip().lstrip(":")
     if name:

@@ -47,12 +47,22 @@ class NodeNames:
         self.order = topological_order(root)  # root first, as backward visits them
         by_id: dict[int, str] = {}
         for var, value in (namespace or {}).items():
-            if not var.startswith("_") and hasattr(type(value), "_prev") and id(value) not in by_id:
+            if var.startswith("_"):
+                continue
+            if hasattr(type(value), "_prev") and id(value) not in by_id:
                 by_id[id(value)] = var
+            elif callable(getattr(type(value), "named_parameters", None)):  # a model: name its parameters
+                try:
+                    for pname, p in value.named_parameters():
+                        by_id.setdefault(id(p), f"{var}.{pname}")
+                except Exception:  # noqa: BLE001 - naming is a nicety, never an error
+                    pass
         self._names: dict[int, str] = {}
         counter = 0
         for node in reversed(self.order):  # forward order, so n1 is computed first
-            name = getattr(node, "label", "") or by_id.get(id(node), "")
+            known = by_id.get(id(node), "")
+            # a model's parameter is clearest by its path (model.layers.0.weight); else its label, else its variable
+            name = known if "." in known else (getattr(node, "label", "") or known)
             if not name and node is root:
                 name = "L"
             if not name and not node._prev and not is_tensor(node):

@@ -15,6 +15,8 @@ from .registry import CommandError, command
 from .session import Session
 from .style import fmt, paint
 
+FORWARD_LINES = 40  # the forward listing of a big graph is cut to this many lines
+
 # local derivative of a Value op with respect to each parent, written out for the explanations
 VALUE_RULES = {
     "+": ("1", "1"), "-": ("1", "-1"), "*": ("the other factor", "the other factor"),
@@ -86,6 +88,9 @@ class Walk:
             rows.append((name, definition, summary(node.data)))
         width = max(len(r[0]) for r in rows)
         dwidth = max(len(r[1]) for r in rows)
+        if len(rows) > FORWARD_LINES:  # a big graph: the first inputs and the last results
+            half = FORWARD_LINES // 2
+            rows = rows[:half] + [("...", f"{len(rows) - 2 * half} more nodes", "")] + rows[-half:]
         for name, definition, value in rows:
             if definition:
                 lines.append(f"  {name.rjust(width)} = {definition.ljust(dwidth)} = {paint(value, 'cyan')}")
