@@ -157,6 +157,11 @@ def train_command(session: Session, argline: str) -> None:
     model = session.eval(positional[0])
     if not (hasattr(model, "parameters") and callable(model)):
         raise CommandError(f"{positional[0]} is a {type(model).__name__}, not a model (an nn.Module)")
+    from minigrad import Tensor
+
+    if not all(isinstance(p, Tensor) for p in model.parameters()):
+        raise CommandError(f"{positional[0]} is a scalar (Value) network: :train trains Tensor models such as "
+                           "nn.MLP or nn.Sequential; train a micrograd-style net with a plain loop")
     X, y, described = parse_data(session, positional[1:])
     opt_name = options.get("opt", "adam")
     if opt_name not in OPTIMIZERS:

@@ -53,7 +53,7 @@ def frame(title: str, losses: list[float], norms: dict[str, float], width: int, 
     if heat is not None:
         room = height - len(lines) - (2 if footer else 1)
         if room >= 6:
-            lines.append(paint("decision boundary (o = class 0, x = class 1; a point on the wrong colour is a mistake)", "grey"))
+            lines.append(paint("decision boundary (o = class 0, x = class 1, digits = classes 2+; a point on the wrong colour is a mistake)", "grey"))
             lines.extend(heat(width, room - 1).split("\n"))
     if footer:
         lines.append(paint(footer, "grey"))

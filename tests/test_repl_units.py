@@ -268,6 +268,7 @@ def test_train_scripted_prints_progress_and_keeps_history():
     ("model moons speed=3", "unknown option(s) speed"),
     ("model", "give a model and data"),
     ("3 moons", "not a model"),
+    ("nn.scalar.MLP(2, [1]) moons", "scalar (Value) network"),
 ])
 def test_train_rejects_bad_arguments(args, message):
     out, status = scripted(f"model = nn.MLP([2, 4, 1])\n:train {args}\n")
