@@ -279,3 +279,17 @@ def test_device_and_seed():
     out, status = scripted(":device\n:device tpu\n:seed 3\nx = mg.randn(2)\n:seed 3\nprint((x.numpy() == mg.randn(2).numpy()).all())\n")
     assert "device: cpu" in out and "unknown device 'tpu'" in out and "True" in out
     assert status == 1
+
+
+def test_minigrad_never_imports_prompt_toolkit_and_scripts_do_not_need_it():
+    import subprocess
+    import sys
+
+    code = ("import sys, minigrad, minigrad.nn, minigrad.optim, minigrad.data, minigrad.viz, minigrad.lessons\n"
+            "print('library', 'prompt_toolkit' in sys.modules)\n")
+    lib = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert lib.stdout.strip() == "library False"
+    script = subprocess.run([sys.executable, "-m", "minigrad.cli"], input="import sys\n"
+                            "print('repl', 'prompt_toolkit' in sys.modules)\n", capture_output=True, text=True,
+                            timeout=60)
+    assert script.stdout.strip() == "repl False"
