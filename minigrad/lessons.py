@@ -336,7 +336,7 @@ def run_block(block: Block, ns: dict[str, Any], lesson: Lesson, capture: bool = 
         return BlockResult(block, "error", 0.0, msg, exc.lineno, "")
     redirect = contextlib.redirect_stdout(sink) if capture else contextlib.nullcontext()
     try:
-        with redirect:
+        with redirect, one_core():
             exec(code, ns)
     except Exception as exc:  # the lesson's own error: report it, never crash the runner
         seconds = time.perf_counter() - start
@@ -348,6 +348,20 @@ def run_block(block: Block, ns: dict[str, Any], lesson: Lesson, capture: bool = 
         return BlockResult(block, "failed" if failed_check else "error", seconds, message, line,
                            _short_traceback(exc, lesson.filename), sink.getvalue())
     return BlockResult(block, "ok", time.perf_counter() - start, output=sink.getvalue())
+
+
+def one_core() -> contextlib.AbstractContextManager:
+    """Run BLAS single-threaded inside the block: lessons are written for one CPU core.
+
+    Multi-threaded BLAS on the small matrices of the lessons gains nothing, and on a
+    busy machine it can make a matrix product ten times slower while its threads wait
+    for each other, which would distort the timings some lessons measure.
+    """
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - a dependency, but never fatal
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 def _lesson_line(exc: BaseException, filename: str) -> int | None:
