@@ -6,6 +6,7 @@ same code serves the prompt-toolkit session and scripted (piped) input.
 from __future__ import annotations
 
 import codeop
+import os
 import sys
 import traceback
 from typing import Any, TextIO
@@ -13,6 +14,7 @@ from typing import Any, TextIO
 from .style import paint
 
 FILENAME = "<minigrad>"
+_REPL_DIR = os.path.dirname(os.path.abspath(__file__))  # frames from here are the REPL's, not the learner's
 _compiler = codeop.CommandCompiler()
 
 
@@ -51,13 +53,6 @@ def short_traceback(exc: BaseException, limit: int = 3) -> str:
     return "".join(lines).rstrip("\n")
 
 
-def _repl_dir() -> str:
-    import os
-
-    return os.path.dirname(os.path.abspath(__file__))
-
-
-_REPL_DIR = _repl_dir()
 
 
 def print_exception(exc: BaseException, out: TextIO | None = None) -> None:
