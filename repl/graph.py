@@ -61,6 +61,9 @@ def graph_command(session: Session, argline: str) -> None:
 
     written = viz.render(root, path, collapse=collapse)
     session.print(f"graph written to {paint(os.path.abspath(written), 'bold')}")
+    if getattr(root, "_released", False):
+        session.print(paint("this graph was freed by backward(): only the result is left. "
+                            "Call backward(retain_graph=True) to keep it for drawing.", "yellow"))
     lines = outline(root, session.namespace)
     limit = 40
     for line in lines[:limit]:
