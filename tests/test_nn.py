@@ -221,6 +221,17 @@ def test_dropout_gradient_follows_the_mask():
     assert np.all(nn.Dropout(1.0)(x).numpy() == 0) and nn.Dropout(0.0)(x) is x
 
 
+def test_dropout_gradcheck_float64_with_a_fixed_mask():
+    drop = nn.Dropout(0.4)
+    x = f64((5, 6), seed=4)
+
+    def f(x):
+        mg.manual_seed(5)  # the same mask on every call, so finite differences see one function
+        return drop(x) * x
+
+    assert mg.gradcheck(f, [x])
+
+
 def test_batchnorm_training_normalizes_and_eval_uses_running_stats():
     rng = np.random.default_rng(0)
     bn = nn.BatchNorm1d(3, momentum=0.5)

@@ -149,6 +149,29 @@ def test_adam_beats_gradient_descent_on_moons():
     assert acc["adam"] >= 0.90
 
 
+# -- multi-task learning with missing labels ("21 lessons": end-to-end, multi-task) ------------------------
+def test_one_network_learns_several_tasks_from_partly_labelled_data():
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-1, 1, size=(400, 2)).astype(np.float32)
+    labels = np.stack([X[:, 0] > 0, X[:, 1] > 0, X[:, 0] + X[:, 1] > 0.5], axis=1).astype(np.float32)
+    missing = rng.random(labels.shape) < 0.4  # 40% of the labels were never annotated
+    targets = np.where(missing, np.nan, labels)
+    mg.manual_seed(0)
+    model = nn.MLP([2, 16, 3], activation="tanh")
+    opt = optim.Adam(model.parameters(), lr=0.02)
+    for _ in range(300):
+        opt.zero_grad()
+        F.masked_binary_cross_entropy_with_logits(model(X), targets).backward()
+        opt.step()
+    with mg.no_grad():
+        predicted = model(X).numpy() > 0
+    per_task = (predicted == (labels > 0.5)).mean(axis=0)
+    on_unlabelled = (predicted == (labels > 0.5))[missing].mean()
+    print(f"\nmulti-task (40% labels missing): per-task accuracy {np.round(per_task, 3).tolist()}, "
+          f"on the never-labelled entries {on_unlabelled:.1%}")
+    assert np.all(per_task >= 0.95) and on_unlabelled >= 0.95
+
+
 # -- "Gradient checking" ---------------------------------------------------------------------------------------
 class DoubledWeightGradMatMul(ops.MatMul):
     """A planted bug: the weight's gradient comes back twice as large."""

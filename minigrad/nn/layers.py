@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import no_grad
-from ..backend import array_module, rng, to_device
+from ..backend import array_module, default_device, rng, to_device
 from ..ops import ShapeError
 from ..tensor import Tensor
 from . import init as initializers
@@ -44,6 +44,7 @@ class Linear(Module):
                 raise ValueError(f"Linear: {name} must be a positive integer, got {n!r}")
         self.in_features, self.out_features = int(in_features), int(out_features)
         self.init = init
+        device = device or default_device()  # NumPy-made weights would otherwise stay on the CPU
         w = np.asarray(initializers.get(init)((self.in_features, self.out_features)), dtype=dtype)
         if w.shape != (self.in_features, self.out_features):
             raise ShapeError(f"Linear: init returned shape {w.shape}, expected {(self.in_features, self.out_features)}")
@@ -173,6 +174,7 @@ class BatchNorm1d(Module):
                  device: str | None = None):
         super().__init__()
         self.num_features, self.eps, self.momentum = int(num_features), float(eps), float(momentum)
+        device = device or default_device()
         self.weight = Tensor(np.ones(self.num_features, dtype=dtype), requires_grad=True, device=device, label="gamma")
         self.bias = Tensor(np.zeros(self.num_features, dtype=dtype), requires_grad=True, device=device, label="beta")
         self.register_buffer("running_mean", Tensor(np.zeros(self.num_features, dtype=dtype), device=device))
