@@ -127,6 +127,22 @@ def test_load_state_dict_errors_name_the_problem_and_change_nothing():
         np.testing.assert_array_equal(v, before[k])
 
 
+def test_non_strict_loading_and_deepcopy():
+    pretrained = nn.MLP([2, 8, 4])
+    model = nn.MLP([2, 8, 1])
+    with pytest.raises(nn.StateDictError, match="layers.2.weight: shape"):
+        model.load_state_dict(pretrained.state_dict(), strict=False)  # shared keys must still fit
+    body = {k: v for k, v in pretrained.state_dict().items() if k.startswith("layers.0")}
+    model.load_state_dict(body, strict=False)
+    np.testing.assert_array_equal(model.layers[0].weight.numpy(), pretrained.layers[0].weight.numpy())
+    import copy
+
+    twin = copy.deepcopy(model)
+    twin.layers[0].weight.data[...] = 0
+    assert np.any(model.layers[0].weight.numpy() != 0) and twin.parameters()[0] is not model.parameters()[0]
+    assert [n for n, _ in twin.named_parameters()] == [n for n, _ in model.named_parameters()]
+
+
 # -- Linear and init -----------------------------------------------------------------------------------
 def test_linear_computes_x_at_w_plus_b():
     lin = nn.Linear(3, 2)

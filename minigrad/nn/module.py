@@ -203,17 +203,25 @@ class Module:
         out.update({name: to_numpy(b.data).copy() for name, b in self.named_buffers()})
         return out
 
-    def check_state_dict(self, state: Mapping[str, Any]) -> None:
-        """Raise `StateDictError` naming every missing/unexpected key and shape mismatch; change nothing."""
+    def _state_tensors(self) -> dict[str, Tensor]:
         own = dict(self.named_parameters())
         own.update(dict(self.named_buffers()))
-        missing = [k for k in own if k not in state]
-        unexpected = [k for k in state if k not in own]
+        return own
+
+    def check_state_dict(self, state: Mapping[str, Any], strict: bool = True) -> None:
+        """Raise `StateDictError` naming every missing/unexpected key and shape mismatch; change nothing.
+
+        ``strict=False`` accepts missing and unexpected keys (shapes of shared keys must still fit).
+        """
+        own = self._state_tensors()
         problems = []
-        if missing:
-            problems.append(f"missing keys: {', '.join(missing)}")
-        if unexpected:
-            problems.append(f"unexpected keys: {', '.join(unexpected)}")
+        if strict:
+            missing = [k for k in own if k not in state]
+            unexpected = [k for k in state if k not in own]
+            if missing:
+                problems.append(f"missing keys: {', '.join(missing)}")
+            if unexpected:
+                problems.append(f"unexpected keys: {', '.join(unexpected)}")
         for k, t in own.items():
             if k in state:
                 shape = tuple(np.shape(state[k].data if isinstance(state[k], Tensor) else state[k]))
@@ -222,15 +230,15 @@ class Module:
         if problems:
             raise StateDictError(f"state dict does not fit {type(self).__name__}: " + "; ".join(problems))
 
-    def load_state_dict(self, state: Mapping[str, Any]) -> "Module":
+    def load_state_dict(self, state: Mapping[str, Any], strict: bool = True) -> "Module":
         """Copy arrays from ``state`` into the parameters and buffers, after checking every key and shape.
 
         Nothing is changed if anything does not fit. Values keep each tensor's dtype and device,
         and the tensors stay the same objects (an optimizer holding them keeps working).
+        ``strict=False`` loads only the keys both sides have (e.g. a pretrained body under a new head).
         """
-        self.check_state_dict(state)
-        own = dict(self.named_parameters())
-        own.update(dict(self.named_buffers()))
+        self.check_state_dict(state, strict=strict)
+        own = {k: t for k, t in self._state_tensors().items() if k in state}
         new = {}
         for k, t in own.items():  # convert everything first: a bad value must not leave a half-loaded model
             value = state[k]
