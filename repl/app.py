@@ -51,7 +51,12 @@ def main(argv: list[str] | None = None) -> int:
         if not session.run_command(f":device {options['device']}"):
             return 2
     if not interactive:
-        return run_script(session, sys.stdin)
+        try:
+            return run_script(session, sys.stdin)
+        except BrokenPipeError:  # `minigrad < script | head`: the reader left; leave quietly
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            return 0
     from .prompt import run_interactive
 
     if not options["quiet"]:

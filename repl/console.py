@@ -85,7 +85,7 @@ def run_source(source: str, namespace: dict, out: TextIO | None = None) -> bool:
     sys.displayhook = _displayhook(namespace, out)
     try:
         exec(code, namespace)
-    except SystemExit:
+    except (SystemExit, BrokenPipeError):
         raise
     except BaseException as exc:  # noqa: BLE001 - anything user code raises is shown, not fatal
         if isinstance(exc, KeyboardInterrupt):

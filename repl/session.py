@@ -103,7 +103,7 @@ class Session:
         try:
             cmd.run(self, argline)
             return True
-        except Quit:
+        except (Quit, BrokenPipeError):
             raise
         except registry.CommandError as exc:
             self.error(f":{cmd.name}: {exc}")

@@ -87,7 +87,7 @@ class Walk:
             definition = self.names.definition(node)
             rows.append((name, definition, summary(node.data)))
         width = max(len(r[0]) for r in rows)
-        dwidth = max(len(r[1]) for r in rows)
+        dwidth = max(len("(input)"), *(len(r[1]) for r in rows))
         if len(rows) > FORWARD_LINES:  # a big graph: the first inputs and the last results
             half = FORWARD_LINES // 2
             rows = rows[:half] + [("...", f"{len(rows) - 2 * half} more nodes", "")] + rows[-half:]
@@ -95,7 +95,7 @@ class Walk:
             if definition:
                 lines.append(f"  {name.rjust(width)} = {definition.ljust(dwidth)} = {paint(value, 'cyan')}")
             else:
-                lines.append(f"  {name.rjust(width)} = {' ' * dwidth}   {paint(value, 'cyan')}  (input)")
+                lines.append(f"  {name.rjust(width)}   {'(input)'.ljust(dwidth)} = {paint(value, 'cyan')}")
         return lines
 
     def gradient_line(self, index: int) -> str:
