@@ -1,6 +1,7 @@
 """minigrad.nn: modules, layers, initializers, losses (values against NumPy, gradients against finite differences)."""
 from __future__ import annotations
 
+import copy
 import subprocess
 import sys
 
@@ -135,8 +136,6 @@ def test_non_strict_loading_and_deepcopy():
     body = {k: v for k, v in pretrained.state_dict().items() if k.startswith("layers.0")}
     model.load_state_dict(body, strict=False)
     np.testing.assert_array_equal(model.layers[0].weight.numpy(), pretrained.layers[0].weight.numpy())
-    import copy
-
     twin = copy.deepcopy(model)
     twin.layers[0].weight.data[...] = 0
     assert np.any(model.layers[0].weight.numpy() != 0) and twin.parameters()[0] is not model.parameters()[0]
