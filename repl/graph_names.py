@@ -73,6 +73,7 @@ class NodeNames:
             self._names[id(node)] = name
         self._parents = {id(n): tuple(n._prev) for n in self.order}
         self._definitions = {id(n): self._define(n) for n in self.order}
+        self._numbers = {id(n): self._define(n, numbers=True) for n in self.order}
         self.leaves = [n for n in self.order if not self._parents[id(n)]]
 
     def __getitem__(self, node: Any) -> str:
@@ -89,8 +90,17 @@ class NodeNames:
         """How the node was computed from its parents (empty for inputs)."""
         return self._definitions.get(id(node), "")
 
-    def _define(self, node: Any) -> str:
-        parents = [self[p] for p in node._prev]
+    def with_numbers(self, node: Any) -> str:
+        """A scalar node's definition with its inputs' values put in (``2 * -3``); empty for tensors and inputs."""
+        return self._numbers.get(id(node), "")
+
+    def _define(self, node: Any, numbers: bool = False) -> str:
+        if numbers:
+            if is_tensor(node) or not node._prev:
+                return ""
+            parents = [f"({fmt(p.data)})" if p.data < 0 else fmt(p.data) for p in node._prev]
+        else:
+            parents = [self[p] for p in node._prev]
         if not parents:
             return ""
         op = node._op

@@ -85,7 +85,9 @@ class Walk:
         for node in reversed(self.names.order):
             name = self.names[node]
             definition = self.names.definition(node)
-            rows.append((name, definition, summary(node.data)))
+            numbers = self.names.with_numbers(node)  # scalars: the arithmetic itself, 2 * (-3)
+            value = f"{numbers} = {summary(node.data)}" if numbers else summary(node.data)
+            rows.append((name, definition, value))
         width = max(len(r[0]) for r in rows)
         dwidth = max(len("(input)"), *(len(r[1]) for r in rows))
         if len(rows) > FORWARD_LINES:  # a big graph: the first inputs and the last results
@@ -122,7 +124,7 @@ class Walk:
                 return ["  (no parent needs a gradient)"]
             return [f"  {self.names[node]} is an input: nothing to send on; its .grad is now {summary(node.grad)}"]
         head = paint("chain rule", "bold")
-        lines = [f"  {head}: d{self.rootname}/d(parent) += {self.d(node)} × d{self.names[node]}/d(parent)"]
+        lines = [f"  {head}: each parent p receives {self.d(node)} × d{self.names[node]}/dp (upstream × local)"]
         parents = list(self.names.parents(node))
         for parent, local, contribution in step.sends:
             pname = self.names[parent]
