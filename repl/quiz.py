@@ -56,19 +56,15 @@ def parse_shape(text: str) -> tuple:
 
 
 def _why_scalar(walk, index: int) -> str:
+    """The chain rule with this node's numbers: upstream × local for each contribution, summed if several."""
     step, received = walk.steps[index]
     d = walk.d(step.node)
-    terms = []
-    for child, contribution in received:
-        prev_step = next(s for s, _ in walk.steps if s.node is child)
-        local = next(loc for p, loc, _ in prev_step.sends if p is step.node)
-        terms.append((child, prev_step.grad, local, contribution))
     me = walk.names[step.node]
-    pieces = [f"{walk.d(c)} × d{walk.names[c]}/d{me} = {fmt(g)} × {fmt(loc)} = {fmt(con)}"
-              for c, g, loc, con in terms]
+    pieces = [f"{walk.d(child)} × d{walk.names[child]}/d{me} = {fmt(g)} × {fmt(local)} = {fmt(con)}"
+              for child, g, local, con in received]
     if len(pieces) == 1:
         return f"{d} = {pieces[0]}"
-    return f"{d} = sum over the {len(pieces)} nodes it feeds: " + "  +  ".join(pieces) + f"  = {fmt(step.grad)}"
+    return f"{d} = the sum of its {len(pieces)} contributions: " + "  +  ".join(pieces) + f"  = {fmt(step.grad)}"
 
 
 def run_quiz(session: Session, walk) -> None:

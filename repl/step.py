@@ -51,7 +51,8 @@ class Walk:
             node.grad = None if self.tensor else 0.0
         self._gen = root.backward_steps()
         self.steps: list = []
-        self.received: dict[int, list] = {}  # id(node) -> [(child, contribution), ...] seen so far
+        # id(node) -> [(child, child's gradient, local derivative, contribution), ...] sent to it so far
+        self.received: dict[int, list] = {}
         self.total = len(self.names.order)
 
     @property
@@ -69,8 +70,8 @@ class Walk:
             return False
         received = list(self.received.get(id(step.node), []))
         self.steps.append((step, received))
-        for parent, _local, contribution in step.sends:
-            self.received.setdefault(id(parent), []).append((step.node, contribution))
+        for parent, local, contribution in step.sends:
+            self.received.setdefault(id(parent), []).append((step.node, step.grad, local, contribution))
         return True
 
     def finish(self) -> None:
@@ -107,12 +108,12 @@ class Walk:
         if not received:
             return f"{d} = {summary(step.grad)}   (the root: backward starts from d{self.rootname}/d{self.rootname} = 1)"
         if len(received) == 1:
-            child, _ = received[0]
+            child = received[0][0]
             return f"{d} = {summary(step.grad)}   (sent back by {self.names[child]})"
         if self.tensor:
-            parts = " + ".join(f"[from {self.names[c]}]" for c, _ in received)
-            return f"{d} = {parts} = {summary(step.grad)}   (it feeds {len(received)} nodes: gradients add)"
-        parts = " + ".join(f"{fmt(g)} (from {self.names[c]})" for c, g in received)
+            parts = " + ".join(f"[from {self.names[c]}]" for c, *_ in received)
+            return f"{d} = {parts} = {summary(step.grad)}   ({len(received)} contributions: gradients add)"
+        parts = " + ".join(f"{fmt(con)} (from {self.names[c]})" for c, _g, _loc, con in received)
         return f"{d} = sum of contributions = {parts} = {fmt(step.grad)}"
 
     def sends_lines(self, index: int, reveal: bool = True) -> list[str]:

@@ -293,3 +293,10 @@ def test_minigrad_never_imports_prompt_toolkit_and_scripts_do_not_need_it():
                             "print('repl', 'prompt_toolkit' in sys.modules)\n", capture_output=True, text=True,
                             timeout=60)
     assert script.stdout.strip() == "repl False"
+
+
+def test_quiz_explains_each_contribution_with_its_own_local_derivative():
+    out, _ = scripted('x = Value(3.0, label="x")\n:step --quiz x*x - x\n1\n4\n')
+    # dL/dx = 2x - 1 = 5: the subtraction sends -1, each factor of x*x sends 3
+    assert "✗ not quite: you said 4, but dL/dx = the sum of its 3 contributions: dL/dL × dL/dx = 1 × -1 = -1" in out
+    assert "= 5" in out and "x.grad = 5" in out
