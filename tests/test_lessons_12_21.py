@@ -41,6 +41,17 @@ FLIPS = [
                  "synthesis should at least halve", id="15-no-synthesis"),
     pytest.param(21, "D, TILT = 8, 2.0", "D, TILT = 8, 0.0",
                  "end-to-end should match or beat", id="21-hand-feature-loses-nothing"),
+    pytest.param(12, "LAMBDA = 1.8", "LAMBDA = 0.0",
+                 "L2 should close the dev gap", id="12-no-regularization"),
+    pytest.param(13, "MAX_PARAMS = 500", "MAX_PARAMS = 100_000",
+                 "the size limit should rule some models out", id="13-limit-that-never-binds"),
+    pytest.param(18, "first = analysis.best()", "first = analysis.rows[-1]",
+                 "the highest ceiling should give clearly the largest gain", id="18-work-on-the-lowest-ceiling"),
+    pytest.param(19, 'for name, features in (("B", U), ("C", V)):', 'for name, features in (("B", U), ("C", U)):',
+                 "transfer should not help an unrelated task", id="19-task-C-shares-the-features"),
+    pytest.param(20, "multi_acc, separate_acc, n_labels = compare(shared)",
+                 "multi_acc, separate_acc, n_labels = compare(unrelated)",
+                 "multi-task learning should clearly win", id="20-tasks-share-nothing"),
 ]
 
 
