@@ -35,20 +35,29 @@ def _parse_argv(argv: list[str]) -> dict:
         elif arg in ("-q", "--quiet"):
             options["quiet"] = True
         else:
-            raise SystemExit(f"minigrad: unknown option {arg!r} (try minigrad --help)")
+            raise ValueError(f"unknown option {arg!r} (try minigrad --help)")
     return options
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the REPL; the exit status is 1 when a scripted line failed, else 0."""
-    options = _parse_argv(sys.argv[1:] if argv is None else argv)
+    try:
+        options = _parse_argv(sys.argv[1:] if argv is None else argv)
+    except ValueError as exc:
+        print(f"minigrad: {exc}", file=sys.stderr)
+        return 2
     from .commands import load_all
 
     load_all()
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
     session = Session(interactive=interactive)
     if options["device"]:
-        if not session.run_command(f":device {options['device']}"):
+        import minigrad as mg
+
+        try:
+            mg.set_default_device(options["device"])
+        except mg.DeviceError as exc:
+            print(f"minigrad: {exc}", file=sys.stderr)
             return 2
     if not interactive:
         try:

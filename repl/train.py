@@ -34,6 +34,8 @@ class TrainLog:
     grad_norms: list[dict] = field(default_factory=list)  # per epoch: layer -> ‖grad‖ of the last batch
     epochs_done: int = 0
     stopped: bool = False
+    optimizer: Any = field(default=None, repr=False)  # kept so a second :train with the same settings continues
+    optimizer_key: tuple = ()
 
     def __repr__(self) -> str:
         last = fmt(self.losses[-1], 4) if self.losses else "—"
@@ -200,11 +202,12 @@ def run(session: Session, model: Any, model_name: str, X: Any, y: Any, described
         y_arr = y_arr.reshape(-1, 1)
     if loss_name in ("bce", "mse"):
         y_arr = y_arr.astype(np.float32)
-    optimizer = _optimizer(opt_name, model.parameters(), lr)
-
     logs = session.train_logs
     log = logs.get(id(model)) or TrainLog()
     logs[id(model)] = log
+    if log.optimizer is None or log.optimizer_key != (opt_name, lr):  # same settings: keep Adam's/momentum's state
+        log.optimizer, log.optimizer_key = _optimizer(opt_name, model.parameters(), lr), (opt_name, lr)
+    optimizer = log.optimizer
     log.stopped = False
     session.namespace["_train"] = log
     two_d = X_arr.ndim == 2 and X_arr.shape[1] == 2

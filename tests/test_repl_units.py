@@ -300,3 +300,12 @@ def test_quiz_explains_each_contribution_with_its_own_local_derivative():
     # dL/dx = 2x - 1 = 5: the subtraction sends -1, each factor of x*x sends 3
     assert "✗ not quite: you said 4, but dL/dx = the sum of its 3 contributions: dL/dL × dL/dx = 1 × -1 = -1" in out
     assert "= 5" in out and "x.grad = 5" in out
+
+
+def test_command_line_options(capsys):
+    from repl.app import main
+
+    assert main(["--bogus"]) == 2
+    assert "unknown option '--bogus'" in capsys.readouterr().err
+    assert main(["--device", "tpu"]) == 2
+    assert "unknown device 'tpu'" in capsys.readouterr().err
