@@ -58,8 +58,8 @@ def inspect_command(session: Session, argline: str) -> None:
         from .train import _choose_loss, parse_data
 
         X, y, described = parse_data(session, positional[1:])
-    elif id(model) in session.train_data:
-        X, y, loss_fn, described = session.train_data[id(model)]
+    elif model in session.train_data:
+        X, y, loss_fn, described = session.train_data[model]
     else:
         width = _first_width(model)
         if width is None:

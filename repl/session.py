@@ -7,6 +7,7 @@ line otherwise).
 from __future__ import annotations
 
 import sys
+import weakref
 from typing import Any, Callable, Iterator, TextIO
 
 from . import registry
@@ -29,8 +30,9 @@ class Session:
         self.lesson_title: str | None = None  # shown in the toolbar while a lesson is open
         self.lesson_loaded: str | None = None  # the lesson whose code has run in this namespace
         self.last_model_name: str | None = None  # what :train used last (the default for :save, :inspect)
-        self.train_data: dict = {}  # id(model) -> (X, y, loss_fn, description) of its last :train, for :inspect
-        self.train_logs: dict = {}  # id(model) -> TrainLog, so training the same model again continues its curve
+        # keyed by the model itself, weakly, so a deleted model takes its entries with it
+        self.train_data = weakref.WeakKeyDictionary()  # model -> (X, y, loss_fn, description) of its last :train
+        self.train_logs = weakref.WeakKeyDictionary()  # model -> TrainLog: training it again continues the curve
         self.ask_line: Callable[[str], str] | None = None  # set by the interactive app (a prompt-toolkit prompt)
         self.read_key: Callable[[], str] | None = None  # set by the interactive app (raw keypresses)
         self.edit_text: Callable[[str], str] | None = None  # set by the interactive app (a multi-line editor)

@@ -203,8 +203,8 @@ def run(session: Session, model: Any, model_name: str, X: Any, y: Any, described
     if loss_name in ("bce", "mse"):
         y_arr = y_arr.astype(np.float32)
     logs = session.train_logs
-    log = logs.get(id(model)) or TrainLog()
-    logs[id(model)] = log
+    log = logs.get(model) or TrainLog()
+    logs[model] = log
     if log.optimizer is None or log.optimizer_key != (opt_name, lr):  # same settings: keep Adam's/momentum's state
         log.optimizer, log.optimizer_key = _optimizer(opt_name, model.parameters(), lr), (opt_name, lr)
     optimizer = log.optimizer
@@ -232,7 +232,7 @@ def run(session: Session, model: Any, model_name: str, X: Any, y: Any, described
         return float(((scores > threshold) == (y_arr > 0.5)).mean())
 
     session.last_model_name = model_name
-    session.train_data[id(model)] = (X_arr, y_arr, loss_fn, described)
+    session.train_data[model] = (X_arr, y_arr, loss_fn, described)
     view = LiveView(session.out, in_place=session.interactive)
     title = (f":train {model_name} on {described}: {len(X_arr)} examples, opt={opt_name} lr={fmt(lr)} "
              f"batch={batch} loss={loss_name}")
