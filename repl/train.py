@@ -262,14 +262,13 @@ def run(session: Session, model: Any, model_name: str, X: Any, y: Any, described
                 count += len(xb)
                 if stop.raised:
                     break
-            if count:
-                log.losses.append(total / count)
-                log.grad_norms.append(layer_grad_norms(model))
-                log.epochs_done += 1
-                session.last_loss = log.losses[-1]
-            if stop.raised:
+            if stop.raised:  # a cut-short epoch is not counted (its updates are kept)
                 log.stopped = True
                 break
+            log.losses.append(total / count)
+            log.grad_norms.append(layer_grad_norms(model))
+            log.epochs_done += 1
+            session.last_loss = log.losses[-1]
             now = time.monotonic()
             if session.interactive and now - last_draw >= FRAME_SECONDS:
                 draw(log.epochs_done)
