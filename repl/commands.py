@@ -33,22 +33,26 @@ def help_command(session: Session, argline: str) -> None:
         if cmd.details:
             session.print("\n".join("  " + line for line in cmd.details.splitlines()))
         return
-    session.print(paint("minigrad REPL", "bold") + " — Python with minigrad pre-imported "
-                  "(mg, Value, Tensor, nn, optim, data, viz, np, no_grad), plus these commands:")
-    width = max(len(c.usage) for c in COMMANDS.values())
+    session.print(paint("minigrad REPL", "bold") + ": Python with mg, Value, Tensor, nn, optim, data, viz, np and "
+                  "no_grad ready,\nplus these commands (:help NAME explains one):")
+    column = 28  # usages longer than this get their summary on the next line
     for cmd in sorted(COMMANDS.values(), key=lambda c: c.name):
-        session.print(f"  {cmd.usage.ljust(width)}  {paint(cmd.summary, 'grey')}")
+        if len(cmd.usage) <= column - 2:
+            session.print(f"  {cmd.usage.ljust(column - 2)}  {paint(cmd.summary, 'grey')}")
+        else:
+            session.print(f"  {cmd.usage}")
+            session.print(f"  {' ' * column}{paint(cmd.summary, 'grey')}")
     session.print("Multi-line input: a block ends with an empty line. Ctrl-C clears the line, Ctrl-D leaves.")
     session.print("Try:  a, b, c = Value(2.0, label='a'), Value(-3.0, label='b'), Value(10.0, label='c')")
     session.print("      :step (a*b + c).tanh()")
 
 
-@command("quit", ":quit", "leave the REPL (Ctrl-D does the same)", aliases=("q", "exit"))
+@command("quit", ":quit", "leave (Ctrl-D does the same)", aliases=("q", "exit"))
 def quit_command(session: Session, argline: str) -> None:
     raise Quit()
 
 
-@command("device", ":device [cpu|cuda]", "show or set the device new tensors go to", words=["cpu", "cuda"])
+@command("device", ":device [cpu|cuda]", "show or set the device for new tensors", words=["cpu", "cuda"])
 def device_command(session: Session, argline: str) -> None:
     import minigrad as mg
 
@@ -63,7 +67,7 @@ def device_command(session: Session, argline: str) -> None:
         session.print(f"device: {mg.default_device()}")
 
 
-@command("seed", ":seed N", "reset minigrad's random generator (mg.manual_seed) so runs repeat exactly")
+@command("seed", ":seed N", "reset the random generator (mg.manual_seed)")
 def seed_command(session: Session, argline: str) -> None:
     import minigrad as mg
 
@@ -75,7 +79,7 @@ def seed_command(session: Session, argline: str) -> None:
     session.print(f"random seed set to {seed}")
 
 
-@command("reset", ":reset", "forget every name you defined and start from a fresh namespace")
+@command("reset", ":reset", "forget your names, start a fresh namespace")
 def reset_command(session: Session, argline: str) -> None:
     from .namespace import build_namespace
 

@@ -17,7 +17,7 @@ def _model_name(session: Session, given: str | None) -> str:
     return name
 
 
-@command("save", ":save [MODEL] FILE.npz", "save a model's parameters (default: the model :train used last)",
+@command("save", ":save [MODEL] FILE.npz", "save a model's parameters (default: last :train)",
          details="""
 Writes MODEL's parameters (and BatchNorm statistics) to FILE with mg.save: a
 NumPy .npz archive, written atomically. Bring them back with :load FILE MODEL.""")
@@ -37,7 +37,7 @@ def save_command(session: Session, argline: str) -> None:
     session.print(f"saved {name} ({count} parameters) to {paint(os.path.abspath(written), 'bold')}")
 
 
-@command("load", ":load FILE.npz [MODEL]", "load saved parameters into MODEL (or show what the file holds)",
+@command("load", ":load FILE.npz [MODEL]", "load saved parameters into MODEL",
          details="""
 With MODEL (an expression, e.g. model), the file's parameters replace the model's
 after every name and shape has been checked (a mismatch changes nothing).

@@ -31,7 +31,7 @@ def outline(root, namespace: dict) -> list[str]:
 
 
 @command("graph", ":graph EXPR [FILE.png|.svg|.pdf] [collapse=module|all]",
-         "draw the computation graph of EXPR to a picture (default minigrad-out/graph.png)",
+         "draw EXPR's graph to a picture, outline it as text",
          details="""
 Evaluates EXPR (a Value or Tensor, e.g. the loss), writes its graph with each
 node's data and grad (colour = |grad| on a log scale; vanishing, exploding and

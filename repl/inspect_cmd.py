@@ -29,7 +29,7 @@ def _first_width(model: Any) -> int | None:
     return None
 
 
-@command("inspect", ":inspect MODEL [DATA]", "per-layer activation/gradient statistics and what looks wrong",
+@command("inspect", ":inspect MODEL [DATA]", "per-layer activation/gradient stats and flags",
          details="""
 DATA is X y, an (X, y) expression or a toy data set name, as for :train; without
 it, the data :train last used for MODEL, or a random batch of 64 examples.

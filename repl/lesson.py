@@ -147,7 +147,7 @@ def walk(session: Session, lesson: Any, progress: Progress, start: int, stop_eac
     session.print(paint(f"end of {lesson.title}. :lesson next goes on", "green"))
 
 
-@command("lesson", ":lesson [list|N|next|prev|run|restart]", "walk a lesson block by block (remembers where you were)",
+@command("lesson", ":lesson [list|N|next|prev|run|restart]", "walk a lesson block by block (remembers where)",
          details="""
 :lesson list      the lessons, with ✓ for those you finished and → where you are
 :lesson N         open lesson N (or a path to a lesson .md file) from its start

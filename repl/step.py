@@ -178,7 +178,7 @@ def _parse(argline: str) -> tuple[bool, str]:
     return quiz, text
 
 
-@command("step", ":step [--quiz] EXPR", "forward, then backward one node per key: the chain rule as numbers",
+@command("step", ":step [--quiz] EXPR", "backward one node per key: the chain rule as numbers",
          details="""
 Evaluates EXPR (a Value or Tensor), lists the forward pass, then walks backward
 one node per keypress: Enter/space next, b back, q quit (the rest of backward is

@@ -137,7 +137,7 @@ def _optimizer(name: str, params: list, lr: float):
 
 # -- the command --------------------------------------------------------------------------------
 @command("train", ":train MODEL DATA [epochs=N lr=X opt=sgd|momentum|rmsprop|adam batch=N loss=bce|ce|mse]",
-         "train MODEL with a live view: loss curve, gradient bars, decision boundary, dropout masks",
+         "train with a live view: loss, gradients, boundary",
          details="""
 DATA is X y, one expression giving (X, y), or a toy set: moons flower circles spirals xor blobs.
 Defaults: epochs=100, opt=adam, lr=0.01 (sgd 0.1), batch=64, loss chosen from
