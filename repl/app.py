@@ -15,7 +15,7 @@ from .console import is_complete
 from .session import Quit, Session
 from .style import paint
 
-BANNER = "minigrad {version} — Python with mg, Value, Tensor, nn, optim, data, viz ready. :help for commands, Ctrl-D to leave."
+BANNER = "minigrad {version}: mg, Value, Tensor, nn, optim, data, viz are ready. :help lists commands, Ctrl-D leaves."
 
 
 def history_path() -> str:
