@@ -26,7 +26,7 @@ def read_key() -> str:
     fd = sys.stdin.fileno()
     saved = termios.tcgetattr(fd)
     try:
-        tty.setcbreak(fd)
+        tty.setcbreak(fd, termios.TCSANOW)  # TCSANOW, not the default TCSAFLUSH: keep keys typed ahead
         while True:
             ch = os.read(fd, 1).decode(errors="ignore")
             if not ch:
@@ -45,4 +45,4 @@ def read_key() -> str:
     except KeyboardInterrupt:
         return QUIT
     finally:
-        termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+        termios.tcsetattr(fd, termios.TCSANOW, saved)
