@@ -13,6 +13,7 @@ import pytest
 pexpect = pytest.importorskip("pexpect")
 
 PROMPT = ">>>"
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TIMEOUT = 30
 
 
@@ -31,6 +32,8 @@ def env(tmp_path):
              MINIGRAD_HISTORY=str(tmp_path / "history"), MINIGRAD_PROGRESS=str(tmp_path / "progress.json"),
              HOME=str(tmp_path), MPLBACKEND="Agg")
     e.pop("MINIGRAD_DEVICE", None)
+    # run this checkout's minigrad and repl even from another folder (the tests start it in tmp_path)
+    e["PYTHONPATH"] = os.pathsep.join(filter(None, [REPO, e.get("PYTHONPATH", "")]))
     return e
 
 
