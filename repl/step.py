@@ -18,17 +18,17 @@ from .style import fmt, paint
 FORWARD_LINES = 40  # the forward listing of a big graph is cut to this many lines
 
 # local derivative of a Value op with respect to each parent, written out for the explanations
-VALUE_RULES = {
+VALUE_RULES = {  # x, y: the op's first and second input
     "+": ("1", "1"), "-": ("1", "-1"), "*": ("the other factor", "the other factor"),
-    "/": ("1/b", "-a/b²"), "**": ("b·a^(b-1)", "a^b·ln a"), "exp": ("exp(a) = the output",),
-    "log": ("1/a",), "tanh": ("1 - tanh(a)² = 1 - output²",), "ReLU": ("1 if a > 0 else 0",),
+    "/": ("1/y", "-x/y²"), "**": ("y·x^(y-1)", "x^y·ln x"), "exp": ("exp(x) = the output",),
+    "log": ("1/x",), "tanh": ("1 - tanh(x)² = 1 - output²",), "ReLU": ("1 if x > 0 else 0",),
     "sigmoid": ("s·(1 - s) with s the output",), "neg": ("-1",),
 }
 
 
 def value_rule(op: str, index: int) -> str:
     if op.startswith("**") and op != "**":
-        return f"n·a^(n-1) with n = {op[2:]}"
+        return f"n·x^(n-1) with n = {op[2:]}"
     rules = VALUE_RULES.get(op)
     if not rules:
         return ""

@@ -80,7 +80,7 @@ def test_walk_matches_backward_for_values():
     assert grads["L"] == 1.0
     assert math.isclose(grads["n2"], 1 - math.tanh(4.0) ** 2)
     text = "\n".join(line for i in range(len(walk.steps)) for line in walk.step_text(i))
-    assert f"{-3:g}" in text and "(1 - tanh(a)² = 1 - output²)" in text
+    assert f"{-3:g}" in text and "(1 - tanh(x)² = 1 - output²)" in text
 
 
 def test_walk_shows_a_gradient_as_the_sum_of_its_contributions():
