@@ -202,7 +202,11 @@ def find_lesson(spec: int | str | Path) -> Path:
 
 def _numbers(files: list[Path]) -> str:
     nums = [int(p.name[:2]) for p in files]
-    return f"{min(nums)}-{max(nums)}" if nums else "none (the lesson folder is empty)"
+    if not nums:
+        return "none (the lesson folder is empty)"
+    if nums == list(range(nums[0], nums[-1] + 1)):
+        return f"{nums[0]}-{nums[-1]}"
+    return ", ".join(map(str, nums))
 
 
 def load_lesson(spec: int | str | Path) -> Lesson:

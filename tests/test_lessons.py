@@ -193,6 +193,8 @@ def run_flipped(number: int, old: str, new: str, out: Path) -> L.LessonReport:
 
 FLIPS = [
     # (lesson, decisive setting as written, flipped to): the claim must then fail a check
+    pytest.param(4, "for _ in range(L - 1):", "for _ in range(L - 2):", id="04-one-layer-less"),
+    pytest.param(5, "X_small, y_small, lam=0.3)", "X_small, y_small, lam=0.0)", id="05-no-regularization"),
     pytest.param(6, "LAMBDA = 1.0", "LAMBDA = 0.0", id="06-no-l2"),
     pytest.param(7, "NORMALIZE = True", "NORMALIZE = False", id="07-unnormalized"),
     pytest.param(8, 'STABLE_INIT = "he"', 'STABLE_INIT = 10.0', id="08-he-replaced-by-large"),
