@@ -363,6 +363,8 @@ class MatMul(Function):
     def backward(self, g):
         a, b = self.saved
         xp = self.xp
+        if a.ndim == 2 and b.ndim == 2:  # the common case (every Linear layer), written out plainly
+            return (g @ b.T if self.needs[0] else None, a.T @ g if self.needs[1] else None)
         if a.ndim == 1 and b.ndim == 1:  # dot product: g is a scalar
             return (g * b if self.needs[0] else None, g * a if self.needs[1] else None)
         a2 = a[None, :] if a.ndim == 1 else a
