@@ -496,7 +496,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
     if args.lesson == "list":
         for lesson in list_lessons():
-            print(f"{lesson.number:>3}  {lesson.title}  ({len(lesson.checks)} checks)")
+            title = re.sub(r"^Lesson\s+\d+\s*[—:-]\s*", "", lesson.title)
+            n = len(lesson.checks)
+            print(f"{lesson.number:>3}  {title}  ({n} check{'' if n == 1 else 's'})")
         return 0
     try:
         lessons = list_lessons() if args.lesson == "all" else [load_lesson(args.lesson)]
