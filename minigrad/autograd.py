@@ -34,15 +34,25 @@ def current_scope():
     return _scope
 
 
-@contextlib.contextmanager
-def scope(owner):
-    """Record ``owner`` (usually a Module) on every node created inside the block."""
-    global _scope
-    previous, _scope = _scope, owner
-    try:
-        yield
-    finally:
-        _scope = previous
+class scope:
+    """``with scope(owner):`` records ``owner`` (usually a Module) on every node created inside the block.
+
+    A small class rather than a generator-based context manager: every module call
+    enters one, so it is on the hot path of a training step.
+    """
+
+    __slots__ = ("owner", "previous")
+
+    def __init__(self, owner: Any):
+        self.owner = owner
+
+    def __enter__(self) -> None:
+        global _scope
+        self.previous, _scope = _scope, self.owner
+
+    def __exit__(self, *exc_info: Any) -> None:
+        global _scope
+        _scope = self.previous
 
 
 def is_grad_enabled() -> bool:
@@ -72,7 +82,7 @@ def enable_grad() -> Iterator[None]:
         _grad_enabled = previous
 
 
-@dataclass
+@dataclass(slots=True)
 class Step:
     """One node visited by backward.
 
@@ -100,8 +110,10 @@ def topological_order(root: Any) -> list:
         for parent in parents:
             if id(parent) not in visited and parent._needs_grad():
                 visited.add(id(parent))
-                stack.append((parent, iter(parent._prev)))
-                break
+                if parent._prev:
+                    stack.append((parent, iter(parent._prev)))
+                    break
+                order.append(parent)  # a leaf is finished as soon as it is found: no need to stack it
         else:
             stack.pop()
             order.append(node)
