@@ -327,8 +327,7 @@ def run_block(block: Block, ns: dict[str, Any], lesson: Lesson, capture: bool = 
     """
     if not block.runnable:
         return BlockResult(block, "ok")
-    if lesson.filename not in linecache.cache:
-        register_source(lesson)
+    register_source(lesson)  # every time: the learner may have edited the lesson since
     sink = io.StringIO()
     start = time.perf_counter()
     try:
