@@ -92,6 +92,16 @@ def test_a_passing_lesson(tmp_path):
     assert "measured 6" in report.results[-1].output
 
 
+def test_blocks_run_one_at_a_time_in_one_namespace(tmp_path):
+    """The REPL's way: make a namespace, then run the blocks one by one."""
+    lesson = L.parse_lesson(LESSON + "\n```python\nprint(OUT.name, double(x))\n```\n")
+    ns = L.make_namespace(tmp_path / "pics")
+    results = [L.run_block(b, ns, lesson, capture=True) for b in lesson.blocks]
+    assert all(r.ok for r in results)
+    assert ns["x"] == 3 and results[-1].output == "pics 6\n"
+    assert results[0].block.kind == "prose" and results[0].output == ""
+
+
 def test_syntax_error_reports_block_and_line_and_stops(tmp_path):
     text = LESSON.replace("def double(v):", "def double(v)")
     report = run_text(text, tmp_path)
