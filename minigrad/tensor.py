@@ -392,27 +392,26 @@ def _lift(x: Any, like: Tensor) -> Tensor:
 
 def apply(fn_cls: type, *inputs: Tensor, **params: Any) -> Tensor:
     """Run op ``fn_cls`` on ``inputs`` and, if any input needs a gradient, record it in the graph."""
-    first = inputs[0].data
-    kind = type(first)
-    for t in inputs[1:]:
-        if type(t.data) is not kind:
+    arrays = [t.data for t in inputs]
+    kind = type(arrays[0])
+    for a in arrays:
+        if type(a) is not kind:
             names = " and ".join(f"{i.device} {tuple(i.shape)}" for i in inputs)
             raise DeviceError(f"{fn_cls.name}: operands live on different devices ({names}): "
                               "move them to one device with .to('cpu') or .to('cuda')")
-    xp = array_module(first)
-    needs = tuple(t.requires_grad for t in inputs)
-    track = autograd._grad_enabled and any(needs)
+    xp = array_module(arrays[0])
+    needs = tuple([t.requires_grad for t in inputs])
     fn = fn_cls(needs, xp, params)
     try:
-        out = fn.forward(xp, *[t.data for t in inputs], **params)
+        out = fn.forward(xp, *arrays, **params)
     except ValueError as exc:
         shapes = " and ".join(str(tuple(t.shape)) for t in inputs)
         raise ops.ShapeError(f"{fn_cls.name}: shapes {shapes} do not fit ({exc})") from None
     if type(out) is not kind:  # NumPy returns scalars for 0-d results; keep arrays everywhere
         out = xp.asarray(out)
-    if not track:
-        return Tensor._make(out, False, (), None, fn_cls.name)
-    return Tensor._make(out, True, inputs, fn, fn_cls.name)
+    if autograd._grad_enabled and True in needs:
+        return Tensor._make(out, True, inputs, fn, fn_cls.name)
+    return Tensor._make(out, False, (), None, fn_cls.name)
 
 
 class ToDevice(ops.Function):
