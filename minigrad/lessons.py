@@ -505,10 +505,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"minigrad lesson: {exc}", file=sys.stderr)
         return 2
     status = 0
-    for lesson in lessons:
-        out = Path(args.out) if args.out and len(lessons) == 1 else (
-            Path(args.out) / default_out(lesson).name if args.out else None)
-        report = run_lesson(lesson, out, stream=sys.stdout, show_prose=not args.check, capture=args.check)
-        if not report.ok:
-            status = 1
+    try:
+        for lesson in lessons:
+            out = Path(args.out) if args.out and len(lessons) == 1 else (
+                Path(args.out) / default_out(lesson).name if args.out else None)
+            report = run_lesson(lesson, out, stream=sys.stdout, show_prose=not args.check, capture=args.check)
+            if not report.ok:
+                status = 1
+    except BrokenPipeError:  # `minigrad lesson 3 | head`: the reader left, stop quietly
+        sys.stdout = open(os.devnull, "w")
+        return 1
     return status
