@@ -519,3 +519,32 @@ class LogSoftmax(Function):
     def backward(self, g):
         out = self.saved[0]
         return (g - self.xp.exp(out) * g.sum(axis=self.params["axis"], keepdims=True),)
+
+
+class CrossEntropy(Function):
+    """Softmax cross-entropy with integer class targets, as one op (like PyTorch's fused kernel).
+
+    Forward: ``-log_softmax(a)[i, t_i]`` summed or averaged over the batch. Backward:
+    ``(softmax(a) - onehot(t)) * g`` (divided by n for the mean): one (n, classes) array,
+    instead of the log_softmax -> index -> neg -> mean chain with its scatter into zeros.
+    """
+
+    name, formulas = "cross_entropy", ("g * (softmax(a) - onehot(t)) [/ n]",)
+
+    def forward(self, xp, a, targets, reduction):
+        shifted = a - a.max(axis=1, keepdims=True)
+        log_probs = shifted - xp.log(xp.exp(shifted).sum(axis=1, keepdims=True))
+        rows = xp.arange(a.shape[0])
+        self.saved = (log_probs, rows)
+        picked = log_probs[rows, targets]
+        return -(picked.mean() if reduction == "mean" else picked.sum())
+
+    def backward(self, g):
+        log_probs, rows = self.saved
+        grad = self.xp.exp(log_probs)
+        grad[rows, self.params["targets"]] -= 1
+        scale = g / len(rows) if self.params["reduction"] == "mean" else g
+        return (grad * scale,)
+
+    def describe(self):
+        return f"cross_entropy({self.params['reduction']})"
