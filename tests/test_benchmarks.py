@@ -1,0 +1,80 @@
+"""The benchmark harness computes the same things in every competitor and reports targets correctly.
+
+No timing is asserted here (machines are noisy): only that the implementations being
+compared agree, and that the table marks a target as met or missed the right way.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from benchmarks import mlp, scalar_demo
+from benchmarks.common import Row, format_table, interleaved
+
+
+def test_ratio_targets_are_marked():
+    fast = Row("s", "fast", 1.0, "s", "numpy", 1.0, target=1.15)
+    slow = Row("s", "slow", 2.0, "s", "numpy", 1.0, target=1.15)
+    absolute = Row("s", "import", 0.3, "s", target=0.2, absolute=True)
+    assert (fast.met, slow.met, absolute.met) == (True, False, False)
+    assert slow.ratio == pytest.approx(2.0)
+    table = format_table([fast, slow, absolute])
+    assert "1.00x" in table and "2.00x" in table and "NO" in table and "yes" in table
+
+
+def test_interleaved_keeps_the_minimum_per_call():
+    calls = {"a": 0, "b": 0}
+
+    def a():
+        calls["a"] += 1
+
+    def b():
+        calls["b"] += 1
+
+    best = interleaved({"a": a, "b": b}, repeats=3, number=2, warmup=1)
+    assert calls == {"a": 7, "b": 7}
+    assert set(best) == {"a", "b"} and all(t >= 0 for t in best.values())
+
+
+def test_minigrad_and_numpy_mlp_steps_compute_the_same_losses():
+    weights = mlp.initial_weights()
+    x, y = mlp.batch(16)
+    mg_step, _ = mlp.minigrad_trainer(weights, x, y)
+    np_step = mlp.numpy_trainer(weights, x, y)
+    for _ in range(3):  # Adam moves the weights: later losses only agree if the updates do too
+        assert float(mg_step()) == pytest.approx(np_step(), rel=1e-4)
+
+
+def test_numpy_mlp_step_learns():
+    x, y = mlp.batch(16)
+    step = mlp.numpy_trainer(mlp.initial_weights(), x, y)
+    first = step()
+    for _ in range(20):
+        last = step()
+    assert last < 0.5 * first
+
+
+def test_moons_are_the_demo_data():
+    X, y = scalar_demo.moons()
+    assert len(X) == 100 and len(X[0]) == 2
+    assert sorted(set(y)) == [-1.0, 1.0] and y.count(1.0) == 50
+
+
+def test_scalar_demo_matches_micrograd_step_for_step():
+    pytest.importorskip("micrograd", reason="micrograd comes with the bench extra")
+    import random
+
+    from micrograd import nn as micro_nn
+    from micrograd.engine import Value as MicroValue
+
+    from minigrad import Value
+
+    X, y = scalar_demo.moons()
+    X, y = X[:20], y[:20]
+    random.seed(0)
+    theirs = micro_nn.MLP(2, [16, 16, 1])
+    model, params, _ = scalar_demo._minigrad_model(theirs)
+    for k in range(3):
+        expected = scalar_demo.demo_step(MicroValue, theirs, theirs.parameters(), X, y, k)
+        assert scalar_demo.demo_step(Value, model, params, X, y, k) == pytest.approx(expected, abs=1e-12)
+    np.testing.assert_allclose([p.data for p in params], [p.data for p in theirs.parameters()], atol=1e-12)
