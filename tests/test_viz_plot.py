@@ -102,3 +102,25 @@ def test_pyplot_is_not_imported():
             "print('matplotlib.pyplot' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_lines_with_and_without_x_values(tmp_path):
+    path = plot.lines({"a": [1.0, 2.0, 3.0], "b": ([10, 100, 1000], [0.5, 0.6, 0.9])}, tmp_path / "l.png",
+                      xlabel="n", ylabel="acc", logx=True, markers=True, hline=(0.7, "target"), styles={"b": "s--"})
+    assert png_size(Path(path).read_bytes()) == (720, 420)
+    with pytest.raises(ValueError, match="3 x values but 2 y values"):
+        plot.lines({"a": ([1, 2, 3], [1, 2])}, tmp_path / "bad.png")
+    with pytest.raises(ValueError, match="no series"):
+        plot.lines({}, tmp_path / "bad.png")
+    assert sorted(os.listdir(tmp_path)) == ["l.png"]
+
+
+def test_bars_plain_and_grouped(tmp_path):
+    path = plot.bars({"loops": 12.0, "vectorized": 0.03}, tmp_path / "b.png", logx=True, colors=["r", "g"])
+    width, height = png_size(Path(path).read_bytes())
+    assert width == 640 and height > 100
+    path = plot.bars({"A": {"precision": 0.8, "recall": 0.5}, "B": {"precision": 0.6, "recall": 0.7}},
+                     tmp_path / "g.png")
+    assert png_size(Path(path).read_bytes())[0] == 640
+    with pytest.raises(ValueError, match="finite"):
+        plot.bars({"a": float("nan")}, tmp_path / "bad.png")

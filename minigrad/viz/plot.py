@@ -5,7 +5,9 @@
 * `loss_contours`      a loss surface over two weights with optimizer paths on it
                        (normalization, momentum, RMSprop, Adam lessons),
 * `grad_norm_history`  per-layer gradient norms over training, log scale, with the
-                       vanishing (< 1e-7) and exploding (> 1e3) bands.
+                       vanishing (< 1e-7) and exploding (> 1e3) bands,
+* `lines`              any named series against x (accuracy vs data size, loss vs time...),
+* `bars`               named numbers as horizontal bars, optionally grouped.
 
 Each function writes the PNG atomically (temporary file, then rename) and returns
 its path. Figures are made with matplotlib's object API on an Agg canvas:
@@ -96,7 +98,10 @@ def loss_curves(losses: Mapping[str, Sequence[float]] | Sequence[float], path: s
         ax2.set_ylim(0, 1.02)
         h2, l2 = ax2.get_legend_handles_labels()
         handles, labels = handles + h2, labels + l2
-    ax.legend(handles, labels, loc="best", fontsize=8)
+        # outside the axes: with a twin axis loc="best" only avoids the loss lines, so it hid the accuracy ones
+        fig.legend(handles, labels, loc="outside right upper", fontsize=8)
+    else:
+        ax.legend(handles, labels, loc="best", fontsize=8)
     return save_figure(fig, path)
 
 
@@ -221,3 +226,81 @@ def _layer_colours(n: int) -> list:
 
     cmap = colormaps["viridis"]
     return [cmap(i / max(1, n - 1)) for i in range(n)]
+
+
+def _xy(name: str, values: Any) -> tuple[np.ndarray, np.ndarray]:
+    """``ys`` (plotted at x = 1, 2, ...) or an ``(xs, ys)`` pair, as two float arrays of one length."""
+    if isinstance(values, tuple) and len(values) == 2:
+        xs, ys = (_series(v, name)[name] for v in values)
+        if xs.size != ys.size:
+            raise ValueError(f"{name!r}: {xs.size} x values but {ys.size} y values")
+        return xs, ys
+    ys = _series(values, name)[name]
+    return np.arange(1, ys.size + 1, dtype=np.float64), ys
+
+
+def lines(series: Mapping[str, Any], path: str | os.PathLike, *, xlabel: str = "", ylabel: str = "",
+          title: str = "", logx: bool = False, logy: bool = False, markers: bool = False,
+          hline: tuple[float, str] | None = None, ylim: tuple[float, float] | None = None,
+          styles: Mapping[str, str] | None = None) -> str:
+    """One line per named series; each value is ``ys`` (x = 1, 2, ...) or an ``(xs, ys)`` pair.
+
+    ``hline=(y, label)`` draws a dotted reference line (a target, the Bayes error);
+    ``styles`` maps a series name to a matplotlib format such as ``"--"`` or ``"s:"``.
+    The legend sits outside the axes, so it never hides a curve.
+    """
+    if not series:
+        raise ValueError("lines: no series to plot")
+    fig = _figure(7.2, 4.2)
+    ax = fig.add_subplot()
+    for (name, values), colour in zip(series.items(), _layer_colours(len(series))):
+        xs, ys = _xy(str(name), values)
+        fmt = (styles or {}).get(name, "-o" if markers else "-")
+        ax.plot(xs, ys, fmt, color=colour, label=str(name), markersize=4)
+    if hline is not None:
+        ax.axhline(hline[0], color="k", linestyle=":", linewidth=1, label=hline[1])
+    ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
+    if logx:
+        ax.set_xscale("log")
+    if logy:
+        ax.set_yscale("log")
+    if ylim is not None:
+        ax.set_ylim(*ylim)
+    ax.grid(alpha=0.3)
+    fig.legend(loc="outside right upper", fontsize=8)
+    return save_figure(fig, path)
+
+
+def bars(values: Mapping[str, Any], path: str | os.PathLike, *, xlabel: str = "", title: str = "",
+         logx: bool = False, colors: Sequence[str] | None = None) -> str:
+    """Horizontal bars, first name on top: ``{"loops": 12.5, ...}``, or grouped bars from
+    ``{"A": {"precision": 0.8, "recall": 0.6}, ...}`` (one colour per inner name, with a legend).
+    """
+    if not values:
+        raise ValueError("bars: nothing to plot")
+    names = [str(k) for k in values]
+    grouped = all(isinstance(v, Mapping) for v in values.values())
+    inner = list(dict.fromkeys(k for v in values.values() for k in v)) if grouped else [None]
+    fig = _figure(6.4, 0.9 + 0.45 * len(names) * max(1, len(inner) * 0.6))
+    ax = fig.add_subplot()
+    height = 0.8 / len(inner)
+    for k, key in enumerate(inner):
+        nums = [float(v.get(key, np.nan)) if grouped else float(v) for v in values.values()]
+        if not grouped and any(not np.isfinite(x) for x in nums):
+            raise ValueError(f"bars: values must be finite numbers, got {nums}")
+        offset = (k - (len(inner) - 1) / 2) * height
+        if grouped:
+            colour = _COLOURS[k % len(_COLOURS)]
+        else:
+            colour = list(colors) if colors else _COLOURS[0]
+        ax.barh(np.arange(len(names)) + offset, nums, height * 0.95, color=colour,
+                label=str(key) if grouped else None)
+    ax.set_yticks(np.arange(len(names)), names)
+    ax.invert_yaxis()  # first name on top, as it reads
+    ax.set(title=title, xlabel=xlabel)
+    if logx:
+        ax.set_xscale("log")
+    ax.grid(alpha=0.3, axis="x")
+    if grouped:
+        fig.legend(loc="outside right upper", fontsize=8)
+    return save_figure(fig, path)
