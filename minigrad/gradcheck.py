@@ -41,15 +41,16 @@ def numerical_gradient(f: Callable[..., Any], inputs: Sequence[Any], eps: float 
             continue
         data = x.data
         approx = np.zeros(data.shape, dtype=np.float64)
-        flat = data.reshape(-1)  # a view: writing to it perturbs x itself
-        for i in range(flat.size):
-            old = flat[i].item()
-            flat[i] = old + eps
+        # index the array itself, element by element: data.reshape(-1) would be a *copy* for a
+        # non-contiguous array (a transposed leaf), and perturbing a copy leaves f unchanged
+        for index in np.ndindex(*data.shape):
+            old = data[index].item()
+            data[index] = old + eps
             plus = _scalar(f(*inputs))
-            flat[i] = old - eps
+            data[index] = old - eps
             minus = _scalar(f(*inputs))
-            flat[i] = old
-            approx.reshape(-1)[i] = (plus - minus) / (2 * eps)
+            data[index] = old
+            approx[index] = (plus - minus) / (2 * eps)
         out.append(approx)
     return out
 

@@ -229,3 +229,43 @@ def test_detach_cuts_the_graph():
 def test_backward_on_tensor_without_grad_is_refused():
     with pytest.raises(RuntimeError, match="requires_grad"):
         Tensor([1.0]).sum().backward()
+
+
+# -- gradcheck: the course's formula and what it is fed ----------------------------------------------
+def test_relative_difference_is_the_course_formula():
+    # ||g - g'|| / (||g|| + ||g'||): orthogonal unit vectors give sqrt(2)/2, (2, 0) vs (1, 0) gives 1/3
+    assert mg.relative_difference(np.array([1.0, 0.0]), np.array([0.0, 1.0])) == pytest.approx(np.sqrt(2) / 2)
+    assert mg.relative_difference(np.array([2.0, 0.0]), np.array([1.0, 0.0])) == pytest.approx(1 / 3)
+    assert mg.relative_difference(np.zeros(3), np.zeros(3)) == 0.0
+    # lists of gradients (one per input) are concatenated into one vector first
+    assert mg.relative_difference([np.array([2.0]), Tensor([0.0])], [np.array([1.0]), np.array([0.0])]) == \
+        pytest.approx(1 / 3)
+
+
+def test_gradcheck_perturbs_non_contiguous_inputs():
+    # a transposed leaf: reshape(-1) of it is a copy, so perturbing that copy would leave f unchanged
+    x = Tensor(np.arange(1.0, 7.0).reshape(2, 3).T, requires_grad=True, dtype=np.float64)
+    assert not x.data.flags.c_contiguous
+    from minigrad.gradcheck import numerical_gradient
+
+    (approx,) = numerical_gradient(lambda t: (t * t).sum(), [x])
+    np.testing.assert_allclose(approx, 2 * x.numpy(), rtol=1e-6)
+    assert mg.gradcheck(lambda t: (t * t).sum(), [x])
+
+
+def test_gradcheck_catches_a_wrong_gradient_and_refuses_float32():
+    from minigrad import ops
+    from minigrad.tensor import apply
+
+    class WrongTanh(ops.Tanh):
+        def backward(self, g):
+            (ga,) = super().backward(g)
+            return (ga * 1.01,)  # 1% off: the relative difference is about 5e-3
+
+    x = Tensor(np.linspace(-1, 1, 5), requires_grad=True, dtype=np.float64)
+    assert mg.gradcheck(lambda t: t.tanh(), [x])
+    assert not mg.gradcheck(lambda t: apply(WrongTanh, t), [x])
+    with pytest.raises(AssertionError, match="relative difference"):
+        mg.gradcheck(lambda t: apply(WrongTanh, t), [x], raise_exception=True)
+    with pytest.raises(TypeError, match="float64"):
+        mg.gradcheck(lambda t: t.tanh(), [Tensor([1.0, 2.0], requires_grad=True)])
