@@ -21,8 +21,11 @@ import numpy as np
 
 
 def _host(x: Any) -> np.ndarray:
-    if hasattr(x, "numpy") and not isinstance(x, np.ndarray):  # a Tensor (on any device)
+    """A NumPy array from a Tensor (on any device), a CuPy array, a NumPy array or a list."""
+    if hasattr(x, "numpy") and not isinstance(x, np.ndarray):  # a Tensor
         return x.numpy()
+    if hasattr(x, "__cuda_array_interface__"):  # a CuPy array refuses np.asarray: copy it explicitly
+        return x.get()
     return np.asarray(x)
 
 

@@ -112,3 +112,11 @@ def test_confidence_interval_covers_the_truth_about_95_percent_of_the_time():
         covered = np.mean([lo <= true_acc <= hi for lo, hi in
                            (metrics.accuracy_confidence_interval(a, n, method=method) for a in accs)])
         assert 0.92 < covered < 0.98
+
+
+def test_raw_device_arrays_are_accepted(device):
+    """Plain arrays of any device (CuPy refuses np.asarray) work like Tensors."""
+    raw_true = mg.Tensor(Y_TRUE, device=device).data
+    raw_pred = mg.Tensor(PROBS, device=device).data
+    assert metrics.accuracy(raw_true, raw_pred) == pytest.approx(0.7)
+    assert metrics.confusion_matrix(raw_true, raw_pred).sum() == len(Y_TRUE)

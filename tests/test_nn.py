@@ -435,3 +435,36 @@ def test_l2_penalty_counts_weights_not_biases():
     assert mg.gradcheck(lambda w: F.l2_penalty([w]), [w])
     with pytest.raises(ValueError, match="no tensors"):
         F.l2_penalty([])
+
+
+def test_losses_accept_targets_as_raw_device_arrays(device):
+    """Targets and masks may be plain arrays of the logits' device (CuPy refuses np.asarray)."""
+    logits = mg.Tensor(np.array([[2.0, -1.0, 0.5], [0.0, 1.0, -2.0]]), requires_grad=True, device=device)
+    ids = mg.Tensor(np.array([0, 1]), device=device).data  # a NumPy or CuPy array, not a Tensor
+    expected = -np.mean([2.0 - np.log(np.exp([2.0, -1.0, 0.5]).sum()), 1.0 - np.log(np.exp([0.0, 1.0, -2.0]).sum())])
+    assert F.cross_entropy(logits, ids).item() == pytest.approx(expected, rel=1e-12)
+    binary = mg.Tensor(np.array([[0.0], [1.0]]), device=device).data
+    z = mg.Tensor(np.array([[0.0], [0.0]]), requires_grad=True, device=device)
+    assert F.binary_cross_entropy_with_logits(z, binary).item() == pytest.approx(np.log(2))
+    assert F.mse_loss(z, binary).item() == pytest.approx(0.5)
+    mask = mg.Tensor(np.array([[1.0], [0.0]]), device=device).data
+    assert F.masked_binary_cross_entropy_with_logits(z, binary, mask).item() == pytest.approx(np.log(2))
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_cross_entropy_reductions_agree_with_the_composed_formula(reduction):
+    """mean/sum use one fused op; its value and gradient equal -log_softmax picked by hand."""
+    rng = np.random.default_rng(3)
+    data = rng.normal(size=(6, 4)) * 5
+    t = np.array([0, 3, 1, 1, 2, 0])
+    x = mg.Tensor(data, requires_grad=True)
+    loss = F.cross_entropy(x, t, reduction=reduction)
+    shifted = data - data.max(axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    per_example = -log_probs[np.arange(6), t]
+    expected = {"mean": per_example.mean(), "sum": per_example.sum(), "none": per_example}[reduction]
+    np.testing.assert_allclose(loss.numpy(), expected, rtol=1e-12)
+    (loss if reduction != "none" else loss.sum()).backward()
+    grad = np.exp(log_probs)
+    grad[np.arange(6), t] -= 1
+    np.testing.assert_allclose(x.grad.numpy(), grad / 6 if reduction == "mean" else grad, rtol=1e-10, atol=1e-15)

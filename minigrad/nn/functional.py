@@ -11,17 +11,32 @@ from typing import Any, Iterable
 
 import numpy as np
 
+from .. import ops
 from ..backend import array_module, to_numpy
 from ..ops import ShapeError
-from ..tensor import Tensor, where
+from ..tensor import Tensor, apply, where
 from .module import Module
 
 _REDUCTIONS = ("mean", "sum", "none")
 
 
+def _host(values: Any, dtype: Any = None) -> np.ndarray:
+    """Targets/masks as a NumPy array, whatever they came as: a Tensor, a CuPy or NumPy array, a list."""
+    if isinstance(values, Tensor):
+        values = values.data
+    if hasattr(values, "__cuda_array_interface__"):  # CuPy refuses np.asarray: copy explicitly
+        values = to_numpy(values)
+    return np.asarray(values, dtype=dtype)
+
+
 def _target(target: Any, like: Tensor, name: str) -> Tensor:
     """``target`` as a constant Tensor of ``like``'s float dtype and device, with exactly its shape."""
-    t = target.detach() if isinstance(target, Tensor) else Tensor(np.asarray(target), device=like.device)
+    if isinstance(target, Tensor):
+        t = target.detach()
+    elif hasattr(target, "__cuda_array_interface__"):  # a CuPy array: keep it on its device
+        t = Tensor(target, device=like.device)
+    else:
+        t = Tensor(np.asarray(target), device=like.device)
     if t.dtype != like.dtype:
         t = t.astype(like.dtype)
     if t.shape != like.shape:
@@ -102,7 +117,7 @@ def cross_entropy(logits: Any, targets: Any, reduction: str = "mean") -> Tensor:
     if x.ndim != 2:
         raise ShapeError(f"cross_entropy: logits must have shape (n, classes), got {tuple(x.shape)}")
     n, classes = x.shape
-    t = to_numpy(targets.data if isinstance(targets, Tensor) else np.asarray(targets))
+    t = _host(targets)  # checked on the host: a bad class index must not reach the device as garbage
     if t.ndim == 2 and t.shape[1] == 1:
         t = t[:, 0]
     if t.shape != (n,):
@@ -119,8 +134,12 @@ def cross_entropy(logits: Any, targets: Any, reduction: str = "mean") -> Tensor:
         raise ValueError(f"cross_entropy: class indices must be in [0, {classes - 1}], "
                          f"got values from {t.min()} to {t.max()}")
     xp = array_module(x.data)
-    rows = xp.arange(n)
-    picked = x.log_softmax(axis=1)[Tensor(rows), Tensor(xp.asarray(t))]
+    targets_on_device = xp.asarray(t)
+    if reduction in ("mean", "sum"):
+        # one fused op (log-softmax, pick, reduce; backward softmax - onehot): same numbers as the
+        # composed ops below, without their chain of intermediate (n, classes) arrays
+        return apply(ops.CrossEntropy, x, targets=targets_on_device, reduction=reduction)
+    picked = x.log_softmax(axis=1)[Tensor(xp.arange(n)), Tensor(targets_on_device)]
     return _reduce(-picked, reduction, "cross_entropy")
 
 
@@ -135,10 +154,10 @@ def masked_binary_cross_entropy_with_logits(logits: Any, targets: Any, mask: Any
     course's formula); ``"none"`` returns the per-entry losses with 0 where missing.
     """
     x = _float(logits, "masked_binary_cross_entropy_with_logits")
-    y = to_numpy(targets.data if isinstance(targets, Tensor) else np.asarray(targets, dtype=np.float64))
+    y = _host(targets, dtype=np.float64)
     observed = ~np.isnan(y)
     if mask is not None:
-        m = to_numpy(mask.data if isinstance(mask, Tensor) else np.asarray(mask))
+        m = _host(mask)
         if m.shape != y.shape:
             raise ShapeError(f"masked_binary_cross_entropy_with_logits: mask shape {m.shape} differs from targets "
                              f"shape {y.shape}")
