@@ -124,17 +124,37 @@ def read(path: str | os.PathLike) -> tuple[dict[str, Any], dict[str, dict[str, n
     if meta.get("version", 0) > VERSION:
         raise SerializationError(f"load: {path} was written by a newer minigrad (format version "
                                  f"{meta.get('version')}, this one reads {VERSION})")
-    groups: dict[str, dict[str, np.ndarray]] = {name: {} for name in meta.get("entries", {})}
+    entries = meta.get("entries")
+    if not isinstance(entries, dict) or not all(_valid_entry(info) for info in entries.values()):
+        raise SerializationError(f"load: {path} is damaged: its metadata does not describe its entries")
+    groups: dict[str, dict[str, np.ndarray]] = {name: {} for name in entries}
     for key, array in data.items():
         name, _, inner = key.partition(_SEP)
         if name not in groups:
             raise SerializationError(f"load: {path} has an array {key!r} that its metadata does not list")
+        if array.dtype.kind not in "biuf":  # e.g. strings of the right shape: caught now, not half-way through
+            raise SerializationError(f"load: {path} is damaged: array {key!r} holds {array.dtype} values, "
+                                     "not numbers")
         groups[name][inner] = array
-    for name, info in meta["entries"].items():
-        if info.get("kind") != "json" and sorted(info.get("keys", [])) != sorted(groups[name]):
+    for name, info in entries.items():
+        if info["kind"] != "json" and sorted(info["keys"]) != sorted(groups[name]):
             raise SerializationError(f"load: {path} is incomplete: entry {name!r} lists different arrays than "
                                      "it holds")
     return meta, groups
+
+
+def _valid_entry(info: Any) -> bool:
+    """Whether one metadata entry has the fields `load` reads (so a damaged file cannot end in a KeyError)."""
+    if not isinstance(info, dict):
+        return False
+    if info.get("kind") == "json":
+        return "value" in info
+    if info.get("kind") == "module":
+        return isinstance(info.get("keys"), list)
+    if info.get("kind") == "optimizer":
+        return isinstance(info.get("keys"), list) and all(k in info for k in ("class", "hyper", "steps",
+                                                                                  "num_params"))
+    return False
 
 
 def load(path: str | os.PathLike, into: Any = None) -> Any:

@@ -165,3 +165,39 @@ def test_load_moves_state_to_the_models_device(tmp_path, device):
     assert all(p.device == device and p.is_leaf and p.requires_grad for p in target.parameters())
     assert target.layers[1].running_var.device == device
     np.testing.assert_array_equal(target.layers[0].weight.numpy(), model.layers[0].weight.numpy())
+
+
+def _rewrite(path, target, change):
+    """Copy the npz archive at ``path`` to ``target`` with ``change(arrays)`` applied (a hand-damaged file)."""
+    with np.load(path, allow_pickle=False) as archive:
+        arrays = {k: archive[k] for k in archive.files}
+    change(arrays)
+    np.savez(target, **arrays)
+
+
+def test_non_numeric_or_malformed_entries_are_refused_before_anything_changes(tmp_path):
+    import json
+
+    model, opt, _ = trained()
+    path = mg.save({"model": model, "optimizer": opt}, tmp_path / "c.npz")
+    target = nn.MLP([2, 6, 1], batchnorm=True, dropout=0.1)
+    target_opt = optim.Adam(target.parameters())
+    before = snapshot(target)
+
+    def strings_in_optimizer(arrays):  # right shape, wrong kind of values, in the *second* entry loaded
+        key = next(k for k in arrays if k.startswith("optimizer/") and arrays[k].ndim == 2)
+        arrays[key] = np.full(arrays[key].shape, "x")
+
+    def no_entries(arrays):
+        meta = json.loads(str(arrays["__minigrad__"]))
+        del meta["entries"]["model"]["keys"]
+        arrays["__minigrad__"] = np.array(json.dumps(meta))
+
+    for name, change, message in (("strings.npz", strings_in_optimizer, "not numbers"),
+                                  ("meta.npz", no_entries, "metadata does not describe")):
+        _rewrite(path, tmp_path / name, change)
+        with pytest.raises(SerializationError, match=message):
+            mg.load(tmp_path / name, into={"model": target, "optimizer": target_opt})
+        for k, v in target.state_dict().items():
+            np.testing.assert_array_equal(v, before[k])
+        assert target_opt.state == [{} for _ in target_opt.params] and target_opt.lr == 1e-3
