@@ -81,6 +81,13 @@ def test_comparisons_give_masks_and_keep_identity_equality():
 def test_cuda_without_cupy_or_gpu_is_refused_clearly():
     with pytest.raises(DeviceError, match=r"cuda.*(cuda12|not available)"):
         Tensor([1.0], device="cuda")
+    try:
+        import cupy  # noqa: F401
+    except ImportError:  # then the message must say what to install, naming both extras
+        for make in (lambda: Tensor([1.0], device="cuda"), lambda: mg.zeros(2, device="cuda"),
+                     lambda: mg.nn.Linear(2, 1).to("cuda")):
+            with pytest.raises(DeviceError, match=r"CuPy is not installed.*\.\[cuda12\].*\.\[cuda13\]"):
+                make()
     with pytest.raises(DeviceError, match="cuda"):
         Tensor([1.0]).to("cuda")
     with pytest.raises(DeviceError, match="unknown device"):
