@@ -99,7 +99,7 @@ def loss_curves(losses: Mapping[str, Sequence[float]] | Sequence[float], path: s
         h2, l2 = ax2.get_legend_handles_labels()
         handles, labels = handles + h2, labels + l2
         # outside the axes: with a twin axis loc="best" only avoids the loss lines, so it hid the accuracy ones
-        fig.legend(handles, labels, loc="outside right upper", fontsize=8)
+        fig.legend(handles, labels, loc="outside lower center", ncols=len(loss), fontsize=8)
     else:
         ax.legend(handles, labels, loc="best", fontsize=8)
     return save_figure(fig, path)
@@ -251,7 +251,7 @@ def lines(series: Mapping[str, Any], path: str | os.PathLike, *, xlabel: str = "
     """
     if not series:
         raise ValueError("lines: no series to plot")
-    fig = _figure(7.2, 4.2)
+    fig = _figure(6.4, 4.4 + 0.2 * ((len(series) + 2) // 3))
     ax = fig.add_subplot()
     for (name, values), colour in zip(series.items(), _layer_colours(len(series))):
         xs, ys = _xy(str(name), values)
@@ -262,12 +262,16 @@ def lines(series: Mapping[str, Any], path: str | os.PathLike, *, xlabel: str = "
     ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
     if logx:
         ax.set_xscale("log")
+        ticks = np.unique(np.concatenate([_xy(str(n), v)[0] for n, v in series.items()]))
+        if ticks.size <= 10:  # a few data sizes: label exactly those, not 2x10^2, 3x10^2, ...
+            ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
+            ax.minorticks_off()
     if logy:
         ax.set_yscale("log")
     if ylim is not None:
         ax.set_ylim(*ylim)
     ax.grid(alpha=0.3)
-    fig.legend(loc="outside right upper", fontsize=8)
+    _legend_below(fig, len(series) + (hline is not None))
     return save_figure(fig, path)
 
 
@@ -302,5 +306,10 @@ def bars(values: Mapping[str, Any], path: str | os.PathLike, *, xlabel: str = ""
         ax.set_xscale("log")
     ax.grid(alpha=0.3, axis="x")
     if grouped:
-        fig.legend(loc="outside right upper", fontsize=8)
+        _legend_below(fig, len(inner))
     return save_figure(fig, path)
+
+
+def _legend_below(fig: Any, entries: int) -> None:
+    """The legend under the axes, in up to three columns: it never hides data or the title."""
+    fig.legend(loc="outside lower center", ncols=min(3, max(1, entries)), fontsize=8)
