@@ -197,24 +197,36 @@ def test_lesson_passes_all_its_checks(path, tmp_path):
 def run_flipped(number: int, old: str, new: str, out: Path) -> L.LessonReport:
     path = L.find_lesson(number)
     text = path.read_text(encoding="utf-8")
-    assert old in text, f"lesson {number} no longer contains {old!r}: update this test"
+    assert text.count(old) == 1, f"lesson {number} should contain {old!r} exactly once: update this test"
     return L.run_lesson(L.parse_lesson(text.replace(old, new), path=path), out, capture=True)
 
 
 FLIPS = [
-    # (lesson, decisive setting as written, flipped to): the claim must then fail a check
-    pytest.param(4, "for _ in range(L - 1):", "for _ in range(L - 2):", id="04-one-layer-less"),
-    pytest.param(5, "X_small, y_small, lam=0.3)", "X_small, y_small, lam=0.0)", id="05-no-regularization"),
-    pytest.param(6, "LAMBDA = 1.0", "LAMBDA = 0.0", id="06-no-l2"),
-    pytest.param(7, "NORMALIZE = True", "NORMALIZE = False", id="07-unnormalized"),
-    pytest.param(8, 'STABLE_INIT = "he"', 'STABLE_INIT = 10.0', id="08-he-replaced-by-large"),
-    pytest.param(10, 'FAST_OPTIMIZER = "adam"', 'FAST_OPTIMIZER = "sgd"', id="10-adam-replaced-by-sgd"),
+    # (lesson, decisive setting as written, flipped to, a phrase of the check message that must then fail)
+    pytest.param(1, '"large network (64-64)": lambda: nn.MLP([2, 64, 64, 1])',
+                 '"large network (64-64)": lambda: nn.MLP([2, 8, 1])',
+                 "the large network should keep improving", id="01-no-large-network"),
+    pytest.param(4, "for _ in range(L - 1):", "for _ in range(L - 2):",
+                 "the deep network does not compute the sawtooth", id="04-one-layer-less"),
+    pytest.param(5, "X_small, y_small, lam=0.3)", "X_small, y_small, lam=0.0)",
+                 "L2 should lower the dev error", id="05-no-regularization"),
+    pytest.param(6, "LAMBDA = 1.0", "LAMBDA = 0.0", "L2 should shrink the weights", id="06-no-l2"),
+    pytest.param(6, "DROPOUT = 0.5 ", "DROPOUT = 0.0 ", "dropout should spread", id="06-no-dropout"),
+    pytest.param(7, "NORMALIZE = True", "NORMALIZE = False", "normalizing saved too little", id="07-unnormalized"),
+    pytest.param(8, 'STABLE_INIT = "he"', 'STABLE_INIT = 10.0', "He (ReLU) is not in the healthy range",
+                 id="08-he-replaced-by-large"),
+    pytest.param(9, '"mini-batch (64)": (64, 0.3)', '"mini-batch (64)": (4000, 0.3)', "beat mini-batch",
+                 id="09-mini-batch-as-big-as-half-the-data"),
+    pytest.param(10, 'FAST_OPTIMIZER = "adam"', 'FAST_OPTIMIZER = "sgd"', "not clearly faster than tuned",
+                 id="10-adam-replaced-by-sgd"),
 ]
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("number, old, new", FLIPS)
-def test_flipping_the_decisive_setting_fails_a_check(number, old, new, tmp_path):
+@pytest.mark.parametrize("number, old, new, expected", FLIPS)
+def test_flipping_the_decisive_setting_fails_a_check(number, old, new, expected, tmp_path):
     report = run_flipped(number, old, new, tmp_path)
     assert report.error is None, _failure_text(report)
     assert report.failed_checks, f"lesson {number} still passes with {new!r}: its check cannot fail"
+    messages = "\n".join(r.message for r in report.failed_checks)
+    assert expected in messages, messages
