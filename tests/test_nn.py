@@ -468,3 +468,18 @@ def test_cross_entropy_reductions_agree_with_the_composed_formula(reduction):
     grad = np.exp(log_probs)
     grad[np.arange(6), t] -= 1
     np.testing.assert_allclose(x.grad.numpy(), grad / 6 if reduction == "mean" else grad, rtol=1e-10, atol=1e-15)
+
+
+def test_bce_with_logits_backward_stays_float32_and_keeps_tiny_gradients():
+    """Every gradient of the loss stays in the logits' dtype (a float64 detour would make the whole
+    backward pass of a float32 network run in float64), and sigmoid(x) - y survives at x = -30."""
+    x = mg.Tensor(np.array([[-30.0], [0.0], [0.0], [30.0], [2.0]], np.float32), requires_grad=True)
+    y = np.array([[0.0], [1.0], [0.0], [1.0], [1.0]], np.float32)
+    loss = F.binary_cross_entropy_with_logits(x * 1.0, y, reduction="sum")
+    dtypes = {str(step.grad.dtype) for step in loss.backward_steps()}
+    assert dtypes == {"float32"}
+    xd = x.numpy().astype(np.float64)
+    expected = 1 / (1 + np.exp(-xd)) - y
+    np.testing.assert_allclose(x.grad.numpy(), expected, rtol=1e-6, atol=1e-7)
+    assert x.grad.numpy()[0, 0] == pytest.approx(expected[0, 0], rel=1e-5)  # 9.4e-14, not cancelled to 0
+    assert x.grad.numpy()[1:3, 0].tolist() == [-0.5, 0.5]  # exactly sigmoid(0) - y at the tie
