@@ -12,22 +12,33 @@ DEFAULT_DIR = "minigrad-out"
 FORMATS = (".png", ".svg", ".pdf")
 
 
+FLAG_WORDS = {"zero": "gradient exactly 0", "vanishing": "vanishing gradient", "exploding": "exploding gradient",
+              "nonfinite": "nan/inf gradient"}
+
+
+def no_backward_yet(root) -> bool:
+    """A Value graph whose root has grad 0 has not been through backward: its zeros mean "no gradient yet"."""
+    return not hasattr(root, "_ctx") and root.grad == 0
+
+
 def outline(root, namespace: dict) -> list[str]:
     """One line per node, inputs first: name = definition, its data and grad, and a flag for bad gradients."""
     from minigrad.viz.graph import classify, grad_norm
 
     names = NodeNames(root, namespace)
-    lines = []
+    fresh = no_backward_yet(root)
+    rows = []
     for node in reversed(names.order):
         definition = names.definition(node)
         head = f"{names[node]} = {definition}" if definition else f"{names[node]} (input)"
-        shape = f" shape {tuple(node.shape)}" if hasattr(node, "shape") else ""
-        flag = classify(grad_norm(node))
-        flag_text = paint(f"  ← {flag} gradient", "red") if flag not in (None, "ok") else ""
-        data = summary(node.data)
-        grad = summary(node.grad)
-        lines.append(f"  {head}{shape}   data {data}   grad {grad}{flag_text}")
-    return lines
+        shape = f"shape {tuple(node.shape)}  " if hasattr(node, "shape") else ""
+        flag = None if fresh else classify(grad_norm(node))
+        flag_text = paint(f"  ← {FLAG_WORDS[flag]}", "red") if flag in FLAG_WORDS else ""
+        grad = "-" if fresh else summary(node.grad)
+        rows.append((head, f"{shape}data {summary(node.data)}", f"grad {grad}{flag_text}"))
+    width = max(len(r[0]) for r in rows)
+    dwidth = max(len(r[1]) for r in rows)
+    return [f"  {head.ljust(width)}  {data.ljust(dwidth)}  {grad}" for head, data, grad in rows]
 
 
 @command("graph", ":graph EXPR [FILE.png|.svg|.pdf] [collapse=module|all]",
@@ -64,6 +75,10 @@ def graph_command(session: Session, argline: str) -> None:
     if getattr(root, "_released", False):
         session.print(paint("this graph was freed by backward(): only the result is left. "
                             "Call backward(retain_graph=True) to keep it for drawing.", "yellow"))
+    if no_backward_yet(root):
+        hint = f"L = {expression}; L.backward(); :graph L" if not expression.isidentifier() else \
+            f"{expression}.backward(); :graph {expression}"
+        session.print(paint(f"no gradients yet (backward has not run on this graph); to see them: {hint}", "yellow"))
     lines = outline(root, session.namespace)
     limit = 40
     for line in lines[:limit]:

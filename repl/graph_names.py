@@ -57,6 +57,7 @@ class NodeNames:
                         by_id.setdefault(id(p), f"{var}.{pname}")
                 except Exception:  # noqa: BLE001 - naming is a nicety, never an error
                     pass
+        self._by_id = by_id  # also names the constants that backward never visits (the input batch x)
         self._names: dict[int, str] = {}
         counter = 0
         for node in reversed(self.order):  # forward order, so n1 is computed first
@@ -79,7 +80,9 @@ class NodeNames:
     def __getitem__(self, node: Any) -> str:
         name = self._names.get(id(node))
         if name is None:  # a constant outside the backward order (a tensor that needs no gradient)
-            name = summary(node.data, small=1) if node.data.size == 1 else f"const{tuple(node.shape)}"
+            name = getattr(node, "label", "") or self._by_id.get(id(node), "")
+            if not name:
+                name = summary(node.data, small=1) if node.data.size == 1 else f"const{tuple(node.shape)}"
             self._names[id(node)] = name
         return name
 

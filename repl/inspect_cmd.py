@@ -6,6 +6,7 @@ gradients as they were.
 """
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 from .registry import CommandError, command, split_options
@@ -19,6 +20,35 @@ EXPLAIN = {
     "dead": "ReLU units that output 0 for every example: they get no gradient and never recover",
     "saturated": "tanh/sigmoid outputs in their flat tails: the local derivative is almost 0",
 }
+
+
+SHORT_FLAGS = {"vanishing": "VAN", "exploding": "EXP", "non-finite": "NaN", "dead": "DEAD", "saturated": "SAT"}
+
+
+def _num(v: float | None) -> str:
+    if v is None:
+        return "-"
+    if v != 0 and (abs(v) < 1e-3 or abs(v) >= 1e4):
+        return f"{v:.1e}"  # two digits are plenty to see a decade; keeps the table inside 80 columns
+    return f"{v:.4f}"
+
+
+def _pct(v: float | None) -> str:
+    return "-" if v is None else f"{100 * v:.0f}%"
+
+
+def stats_table(stats: list) -> list[str]:
+    """The diagnostics as a table that fits 80 columns: full layer names, short flag words (explained below it)."""
+    name_w = max([5] + [len(s.name) for s in stats])
+    head = (f"{'layer':<{name_w}} {'kind':<8}{'act mean':>9}{'act std':>9}{'dead':>5}{'sat':>5}"
+            f"{'‖dW‖':>9}{'‖d out‖':>9}  flags")
+    lines = [paint(head, "bold")]
+    for s in stats:
+        flags = " ".join(SHORT_FLAGS.get(f, f) for f in s.flags)
+        lines.append(f"{s.name:<{name_w}} {s.kind[:7]:<8}{_num(s.act_mean):>9}{_num(s.act_std):>9}"
+                     f"{_pct(s.dead_fraction):>5}{_pct(s.saturated_fraction):>5}{_num(s.grad_norm):>9}"
+                     f"{_num(s.out_grad_norm):>9}  " + (paint(flags, "red") if flags else ""))
+    return lines
 
 
 def _first_width(model: Any) -> int | None:
@@ -81,9 +111,12 @@ def inspect_command(session: Session, argline: str) -> None:
     yt = mg.Tensor(y, device=device) if y is not None else None
     stats = diagnose.probe(model, Xt, yt, loss_fn)
     session.print(paint(f"{name} on {described}: one forward and backward pass", "bold"))
-    session.print(diagnose.format_stats(stats))
+    for line in stats_table(stats):
+        session.print(line)
     flags = sorted({f for s in stats for f in s.flags})
     for flag in flags:
-        session.print(paint(f"  {flag}: {EXPLAIN.get(flag, '')}", "yellow"))
+        text = f"{SHORT_FLAGS.get(flag, flag):<4} {flag}: {EXPLAIN.get(flag, '')}"
+        for line in textwrap.wrap(text, 78, initial_indent="  ", subsequent_indent=" " * 7):
+            session.print(paint(line, "yellow"))
     if not flags:
         session.print(paint("  nothing flagged: gradients are within 1e-7..1e3 and no dead or saturated layers", "green"))

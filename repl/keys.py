@@ -3,11 +3,16 @@
 Enter, space, → or ↓ mean "next"; b, ← or ↑ mean "back"; q, Esc, Ctrl-C or Ctrl-D
 mean "quit". Uses the terminal's cbreak mode (POSIX); where that is unavailable it
 falls back to reading a line.
+
+Keys typed quickly after the Enter that started ``:step`` have already been read by
+prompt-toolkit (it reads whatever is waiting) and parked in its type-ahead buffer;
+`read_key` takes them from there first, so no keypress is lost.
 """
 from __future__ import annotations
 
 import os
 import sys
+from typing import Any
 
 NEXT, BACK, QUIT = "next", "back", "quit"
 _KEYS = {"\r": NEXT, "\n": NEXT, " ": NEXT, "n": NEXT, "j": NEXT, "b": BACK, "p": BACK, "k": BACK,
@@ -15,8 +20,40 @@ _KEYS = {"\r": NEXT, "\n": NEXT, " ": NEXT, "n": NEXT, "j": NEXT, "b": BACK, "p"
 _ARROWS = {"C": NEXT, "B": NEXT, "D": BACK, "A": BACK}
 
 
-def read_key() -> str:
-    """Wait for one meaningful key and return NEXT, BACK or QUIT (other keys are ignored)."""
+def key_meaning(data: str) -> str | None:
+    """NEXT, BACK or QUIT for the characters one keypress sent (``"\\r"``, ``"b"``, ``"\\x1b[C"``), else None."""
+    if data == "\x1b":
+        return QUIT
+    if data[:2] in ("\x1b[", "\x1bO") and data[2:3] in _ARROWS:
+        return _ARROWS[data[2:3]]
+    if len(data) == 1:
+        return _KEYS.get(data.lower())
+    return None
+
+
+def _from_typeahead(input_obj: Any) -> str | None:
+    """The meaning of the first meaningful key prompt-toolkit read ahead; the keys after it are put back."""
+    if input_obj is None:
+        return None
+    from prompt_toolkit.input.typeahead import get_typeahead, store_typeahead
+
+    pending = get_typeahead(input_obj)
+    for i, press in enumerate(pending):
+        meaning = key_meaning(press.data)
+        if meaning is not None:
+            store_typeahead(input_obj, pending[i + 1:])  # what is left goes to the next prompt
+            return meaning
+    return None
+
+
+def read_key(input_obj: Any = None) -> str:
+    """Wait for one meaningful key and return NEXT, BACK or QUIT (other keys are ignored).
+
+    ``input_obj`` is the prompt-toolkit input whose type-ahead keys come first.
+    """
+    early = _from_typeahead(input_obj)
+    if early is not None:
+        return early
     try:
         import termios
         import tty

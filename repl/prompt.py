@@ -97,7 +97,7 @@ def run_interactive(session: Session, history_file: str) -> int:
     )
     asker = PromptSession()
     session.ask_line = lambda text: asker.prompt(text)
-    session.read_key = read_key
+    session.read_key = lambda: read_key(prompt.input)  # keys typed ahead of :step's first question count
     editor = PromptSession()  # its own session: prompt() keeps the options it was last given
     session.edit_text = lambda text: editor.prompt(
         "edit> ", default=text, multiline=True, lexer=PygmentsLexer(PythonLexer),

@@ -12,6 +12,7 @@ import math
 import operator
 
 from .session import Session
+from .step import operand
 from .style import fmt, paint
 
 _OPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
@@ -60,7 +61,7 @@ def _why_scalar(walk, index: int) -> str:
     step, received = walk.steps[index]
     d = walk.d(step.node)
     me = walk.names[step.node]
-    pieces = [f"{walk.d(child)} × d{walk.names[child]}/d{me} = {fmt(g)} × {fmt(local)} = {fmt(con)}"
+    pieces = [f"{walk.d(child)} × d{walk.names[child]}/d{me} = {fmt(g)} × {operand(local)} = {fmt(con)}"
               for child, g, local, con in received]
     if len(pieces) == 1:
         return f"{d} = {pieces[0]}"
@@ -79,7 +80,7 @@ def run_quiz(session: Session, walk) -> None:
                 question = f"shape of {walk.d(step.node)}? "
             else:
                 question = f"{walk.d(step.node)} = ? "
-            answer = session.ask(question)
+            answer = _ask(session, question, walk.tensor)
             if answer is None or answer.strip().lower() in ("q", "quit"):
                 session.print(paint("(quiz stopped: the rest of backward ran silently)", "grey"))
                 break
@@ -93,6 +94,20 @@ def run_quiz(session: Session, walk) -> None:
         session.print(paint(f"quiz: {right}/{asked} right", "bold"))
     for line in walk.summary_lines():
         session.print(line)
+
+
+def _ask(session: Session, question: str, tensor: bool, tries: int = 3) -> str | None:
+    """The learner's answer; one that cannot be read (a typo, a name) is asked again rather than marked wrong."""
+    for _ in range(tries):
+        answer = session.ask(question)
+        if answer is None or not answer.strip() or answer.strip().lower() in ("q", "quit"):
+            return answer
+        try:
+            parse_shape(answer) if tensor else parse_number(answer)
+            return answer
+        except ValueError as exc:
+            session.print(paint(f"  {exc}: try again (Enter reveals the answer)", "yellow"))
+    return ""
 
 
 def _judge(session: Session, walk, index: int, answer: str) -> int:

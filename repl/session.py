@@ -83,7 +83,11 @@ class Session:
             code = compile(expression, "<minigrad>", "eval")
         except SyntaxError as exc:
             raise registry.CommandError(f"not a Python expression: {expression!r} ({exc.msg})") from None
-        return eval(code, self.namespace)
+        try:
+            return eval(code, self.namespace)
+        except (NameError, AttributeError, TypeError, ValueError, ArithmeticError, IndexError, KeyError) as exc:
+            # an argument that does not evaluate is a one-line mistake, not a traceback to read
+            raise registry.CommandError(f"{expression} raised {type(exc).__name__}: {exc}") from None
 
     def handle(self, text: str) -> bool:
         """Run one complete input: a ``:command`` or Python source. False if it failed (the session goes on)."""

@@ -16,13 +16,21 @@ from .session import Session
 from .style import fmt, paint
 
 FORWARD_LINES = 40  # the forward listing of a big graph is cut to this many lines
+LINE_WIDTH = 80  # a send that does not fit on one line of this width is split over two
+
+
+def operand(x: float) -> str:
+    """A number as the right operand of a product: negatives in parentheses, ``0.5 × (-3)``."""
+    text = fmt(x)
+    return f"({text})" if text.startswith("-") else text
+
 
 # local derivative of a Value op with respect to each parent, written out for the explanations
 VALUE_RULES = {  # x, y: the op's first and second input
     "+": ("1", "1"), "-": ("1", "-1"), "*": ("the other factor", "the other factor"),
-    "/": ("1/y", "-x/y²"), "**": ("y·x^(y-1)", "x^y·ln x"), "exp": ("exp(x) = the output",),
-    "log": ("1/x",), "tanh": ("1 - tanh(x)² = 1 - output²",), "ReLU": ("1 if x > 0 else 0",),
-    "sigmoid": ("s·(1 - s) with s the output",), "neg": ("-1",),
+    "/": ("1/y", "-x/y²"), "**": ("y·x^(y-1)", "x^y·ln x"), "exp": ("exp(x), the output",),
+    "log": ("1/x",), "tanh": ("1 - tanh(x)²",), "ReLU": ("1 if x > 0 else 0",),
+    "sigmoid": ("s·(1 - s), s = sigmoid(x)",), "neg": ("-1",),
 }
 
 
@@ -33,6 +41,27 @@ def value_rule(op: str, index: int) -> str:
     if not rules:
         return ""
     return rules[min(index, len(rules) - 1)]
+
+
+def rule_with_numbers(node: Any, index: int) -> str:
+    """The local derivative with this node's numbers put in (``1 - 0.999²``); empty where the rule says it all."""
+    op, parents = node._op, list(node._prev)
+    out = operand(node.data)
+    if op == "tanh":
+        return f"1 - tanh(x)² = 1 - {out}²"
+    if op == "sigmoid":
+        return f"s·(1 - s) = {out}·(1 - {out})"
+    if op == "exp":
+        return "exp(x), the output"
+    if op == "log":
+        return f"1/x = 1/{operand(parents[0].data)}"
+    if op.startswith("**") and op != "**":
+        n = op[2:]
+        return f"n·x^(n-1) = {n}·{operand(parents[0].data)}^{operand(float(n) - 1)}"
+    if op == "/" and len(parents) == 2:
+        x, y = (operand(p.data) for p in parents)
+        return f"1/y = 1/{y}" if index == 0 else f"-x/y² = -{x}/{y}²"
+    return value_rule(op, index)
 
 
 class Walk:
@@ -125,23 +154,35 @@ class Walk:
                 return ["  (no parent needs a gradient)"]
             return [f"  {self.names[node]} is an input: nothing to send on; its .grad is now {summary(node.grad)}"]
         head = paint("chain rule", "bold")
-        lines = [f"  {head}: each parent p receives {self.d(node)} × d{self.names[node]}/dp (upstream × local)"]
+        me = self.names[node]
         parents = list(self.names.parents(node))
+        if self.tensor:  # the ops' rules are written with g (upstream) and a, b (the op's inputs)
+            inputs = ", ".join(f"{v} = {self.names[p]}" for v, p in zip("ab", parents))
+            lines = [f"  {head}: g = {self.d(node)} goes to each parent through the op's rule"
+                     + (f" ({inputs})" if inputs else "")]
+        else:
+            lines = [f"  {head}: each parent p receives {self.d(node)} × d{me}/dp (upstream × local)"]
+        width = max(len(self.names[p]) for p, _, _ in step.sends)
         for parent, local, contribution in step.sends:
-            pname = self.names[parent]
+            pname = self.names[parent].ljust(width)
             if self.tensor:
                 shown = f"  = {paint(summary(contribution), 'green')}" if reveal else ""
-                lines.append(f"    → {pname.ljust(6)} {paint(str(local), 'yellow')}{shown}")
-            else:
-                i = next((k for k, p in enumerate(parents) if p is parent), 0)
-                rule = value_rule(node._op, i)
-                if not reveal:
-                    lines.append(f"    → {pname.ljust(6)} local d{self.names[node]}/d{pname}: {rule or node._op}"
-                                 f"  (its value and the product are yours to work out)")
-                    continue
-                why = f"  ({rule})" if rule and rule != fmt(local) else ""
-                lines.append(f"    → {pname.ljust(6)} local d{self.names[node]}/d{pname} = {fmt(local)}{paint(why, 'grey')}"
-                             f";  {fmt(step.grad)} × {fmt(local)} = {paint(fmt(contribution), 'green')}")
+                lines.append(f"    → {pname}  {paint(str(local), 'yellow')}{shown}")
+                continue
+            i = next((k for k, p in enumerate(parents) if p is parent), 0)
+            rule = rule_with_numbers(node, i) if reveal else value_rule(node._op, i)
+            local_d = f"d{me}/d{self.names[parent]}"
+            if not reveal:
+                lines.append(f"    → {pname}  local {local_d}: {rule or node._op}  (work out the rest)")
+                continue
+            why = f"{rule} = " if rule and rule != fmt(local) else ""
+            first = f"    → {pname}  local {local_d} = {why}{fmt(local)}"
+            product = f"sends {fmt(step.grad)} × {operand(local)} = "
+            if len(first) + 3 + len(product) + len(fmt(contribution)) <= LINE_WIDTH:
+                lines.append(f"{first};  {product}{paint(fmt(contribution), 'green')}")
+            else:  # too long for one line of 80 columns: the product goes underneath
+                lines.append(first)
+                lines.append(f"{' ' * (7 + width)}{product}{paint(fmt(contribution), 'green')}")
         return lines
 
     def step_text(self, index: int, reveal: bool = True) -> list[str]:

@@ -136,12 +136,15 @@ def _optimizer(name: str, params: list, lr: float):
 
 
 # -- the command --------------------------------------------------------------------------------
-@command("train", ":train MODEL DATA [epochs=N lr=X opt=sgd|momentum|rmsprop|adam batch=N loss=bce|ce|mse]",
+@command("train", ":train MODEL DATA [epochs= lr= opt= batch= loss=]",
          "train with a live view: loss, gradients, boundary",
          details="""
-DATA is X y, one expression giving (X, y), or a toy set: moons flower circles spirals xor blobs.
-Defaults: epochs=100, opt=adam, lr=0.01 (sgd 0.1), batch=64, loss chosen from
-the targets (0/1 with one output: bce on logits; integer classes: ce; else mse).
+DATA is X y, one expression giving (X, y), or a toy set:
+  moons flower circles spirals xor blobs.
+Options: epochs=N (100)  lr=X (adam/rmsprop 0.01, momentum 0.05, sgd 0.1)
+  opt=sgd|momentum|rmsprop|adam (adam)  batch=N (64)  loss=bce|ce|mse
+  (default from the targets: 0/1 with one output: bce on logits; integer
+  classes: ce; else mse)  seed=N (reseed first)  every=N (scripted: print every N)
 The view refreshes in place; Ctrl-C stops after the current mini-batch and the
 model keeps what it learned. The loss history is in _train (training the same
 model again continues it).
@@ -279,8 +282,9 @@ def run(session: Session, model: Any, model_name: str, X: Any, y: Any, described
         draw(log.epochs_done, final=True)
     done = log.epochs_done - start_epoch
     if log.stopped:
-        session.print(paint(f"stopped by Ctrl-C after {done} epoch(s): {model_name} keeps what it learned "
-                            f"(loss {fmt(log.losses[-1], 4) if log.losses else '—'}); history in _train", "yellow"))
+        session.print(paint(f"stopped by Ctrl-C after {done} epoch(s): {model_name} keeps what it learned\n"
+                            f"(loss {fmt(log.losses[-1], 4) if log.losses else '—'}); the history is in _train",
+                            "yellow"))
     else:
         session.print(paint(f"trained {done} epoch(s); final loss {fmt(log.losses[-1], 4)}; history in _train", "green"))
     return log

@@ -37,27 +37,55 @@ def dropout_masks(model: Any) -> list[tuple[str, Any]]:
     return found
 
 
+def fit(line: str, width: int) -> str:
+    """``line`` cut to ``width`` visible columns: a wrapped line would break the in-place redraw."""
+    from minigrad.viz.term import strip_ansi
+
+    plain = strip_ansi(line)
+    if len(plain) <= width:
+        return line
+    return plain[: width - 1] + "…"
+
+
+def wrapped(text: str, width: int, style: str | None = None) -> list[str]:
+    """Plain ``text`` wrapped to ``width`` columns (each line painted with ``style``)."""
+    import textwrap
+
+    lines = []
+    for part in text.split("\n"):
+        lines.extend(textwrap.wrap(part, width, subsequent_indent="  ") or [""])
+    return [paint(line, style) if style else line for line in lines]
+
+
+HEAT_KEY = "decision boundary: o class 0, x class 1, 2-9 more classes; a point on the wrong colour is a mistake"
+
+
 def frame(title: str, losses: list[float], norms: dict[str, float], width: int, height: int,
           heat: Callable[[int, int], str] | None = None, masks: list[tuple[str, Any]] | None = None,
           footer: str = "") -> list[str]:
-    """The lines of one frame, fitted to ``width`` columns and at most ``height`` rows."""
+    """The lines of one frame, each at most ``width`` columns wide and at most ``height`` rows in all.
+
+    Every line must fit: the live view moves the cursor up by the number of lines it
+    printed, and a line the terminal wraps would leave the old frame behind.
+    """
     from minigrad.viz import term
 
-    lines = [paint(line, "bold") for line in title.split("\n")]
+    lines = wrapped(title, width, "bold")
     lines.append(term.sparkline(losses, width=width, label="loss", log=True))
     if norms:
         lines.extend(term.bars(norms, width=width, title="gradient norm per layer (last batch)").split("\n"))
     if masks:
         for name, mask in masks[:2]:
             lines.extend(term.dropout_mask(mask, width=width, max_rows=4, title=f"{name} mask").split("\n"))
+    footer_lines = wrapped(footer, width, "grey") if footer else []
     if heat is not None:
-        room = height - len(lines) - (2 if footer else 1)
+        key = wrapped(HEAT_KEY, width, "grey")
+        room = height - len(lines) - len(footer_lines) - len(key)
         if room >= 6:
-            lines.append(paint("decision boundary (o = class 0, x = class 1, digits = classes 2+; a point on the wrong colour is a mistake)", "grey"))
+            lines.extend(key)
             lines.extend(heat(width, room - 1).split("\n"))
-    if footer:
-        lines.append(paint(footer, "grey"))
-    return lines[:height]
+    lines.extend(footer_lines)
+    return [fit(line, width) for line in lines[:height]]
 
 
 class LiveView:
@@ -70,7 +98,8 @@ class LiveView:
 
     def size(self) -> tuple[int, int]:
         columns, rows = shutil.get_terminal_size((100, 40))
-        return max(40, min(columns, 120)), max(12, rows - 2)
+        # leave the command line above and the closing message, prompt and toolbar below in view
+        return max(40, min(columns, 120)), max(12, rows - 5)
 
     def show(self, lines: list[str]) -> None:
         text = "\n".join(lines)

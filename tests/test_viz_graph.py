@@ -74,7 +74,7 @@ def test_colours_follow_grad_on_a_log_scale():
     assert "legend" in nodes and "vanishing &lt; 1e-7" in nodes["legend"]
 
 
-@pytest.mark.parametrize("grad, flag", [(1e-9, "vanishing"), (0.0, "vanishing"), (5e3, "exploding"),
+@pytest.mark.parametrize("grad, flag", [(1e-9, "vanishing"), (0.0, "zero"), (5e3, "exploding"),
                                         (float("nan"), "nonfinite"), (float("inf"), "nonfinite"), (0.5, "ok")])
 def test_flags_are_marked_distinctly(grad, flag):
     x = mg.Value(1.0, label="x")
@@ -254,3 +254,17 @@ def test_rankdir_tb_flips_record_rows():
     out.backward()
     src = viz.draw(out, rankdir="TB").source
     assert "rankdir=TB" in src and 'label="a | data 2.0000 | grad -0.0040"' in src
+
+
+def test_zero_gradient_has_its_own_style_and_legend_entry():
+    # x2 = 0 makes w2's gradient exactly 0: "no signal reached it", drawn apart from tiny-but-not-0 gradients
+    x2, w2 = mg.Value(0.0, label="x2"), mg.Value(1.0, label="w2")
+    out = (x2 * w2 + 1.0).tanh()
+    out.backward()
+    g = viz.draw(out)
+    stmt = [v for v in node_lines(g.source).values() if "w2" in attr(v, "label")][0]
+    fill, border, _, _, word = G.FLAG_STYLES["zero"]
+    assert attr(stmt, "fillcolor") == fill and attr(stmt, "color") == border and word in attr(stmt, "label")
+    assert fill != G.FLAG_STYLES["vanishing"][0]
+    assert g.info["flags"]["zero"] == 1 and "vanishing" not in g.info["flags"]
+    assert "exactly 0" in node_lines(g.source)["legend"]

@@ -166,3 +166,13 @@ def test_viz_render_stays_the_function_after_submodule_imports():
     from minigrad.viz.render import render
 
     assert viz.render is render and callable(viz.draw)
+
+
+def test_written_picture_has_ordinary_permissions(tmp_path):
+    # the temporary file is private (mkstemp: 0600); the picture must come out as open() would make it
+    old = os.umask(0o022)
+    try:
+        path = viz.render(small_graph(), tmp_path / "g.svg")
+    finally:
+        os.umask(old)
+    assert os.stat(path).st_mode & 0o777 == 0o644

@@ -35,7 +35,7 @@ def test_bars_plain_ascii_content():
     lines = text.split("\n")
     rows = lines[:6]
     assert rows[0].rstrip().endswith("3.00e-09 VAN") and rows[3].rstrip().endswith("5.00e+04 EXP")
-    assert rows[4].rstrip().endswith("nan NaN") and rows[5].rstrip().endswith("0.0000 VAN")
+    assert rows[4].rstrip().endswith("nan NaN") and rows[5].rstrip().endswith("0.0000 ZERO")
     assert rows[2].rstrip().endswith("0.5000 ok")
     # a longer bar for a larger norm (log axis)
     bars = [r[8:8 + 46].count("#") for r in rows[:4]]

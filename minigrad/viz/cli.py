@@ -193,9 +193,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     info = graph.info
     folded = f", folded to {info['boxes']} boxes" if info["collapse"] else ""
     print(f"wrote {path} ({info['nodes']} nodes{folded}, rendered in {seconds:.2f} s)")
-    for flag in ("vanishing", "exploding", "nonfinite"):
+    for flag, words in (("zero", "a gradient of exactly 0"), ("vanishing", "vanishing gradients"),
+                        ("exploding", "exploding gradients"), ("nonfinite", "nan/inf gradients")):
         if info["flags"].get(flag):
-            print(f"  {info['flags'][flag]} node(s) with {flag} gradients (see the legend)")
+            print(f"  {info['flags'][flag]} node(s) with {words} (see the legend)")
     if info["released"]:  # pragma: no cover - the graphs built here are retained
         print("  the graph had been freed by backward(): use backward(retain_graph=True)")
     return 0

@@ -34,6 +34,8 @@ FONT = "Helvetica"
 _RAMP = ((0.0, (0x9E, 0xCA, 0xE1)), (0.35, (0xA1, 0xD9, 0x9B)), (0.7, (0xFF, 0xF3, 0x8A)), (1.0, (0xFD, 0x8D, 0x3C)))
 # node style per gradient flag: fill, border colour, border width, font colour, the word shown in the box
 FLAG_STYLES = {
+    # exactly 0 is not "small": nothing reached the node (a dead ReLU, a factor that was 0, an unused input)
+    "zero": ("#d9d9d9", "#525252", "2", "#252525", "ZERO GRAD"),
     "vanishing": ("#eeeeee", "#2166ac", "3", "#2166ac", "VANISHING"),
     "exploding": ("#e31a1c", "#67000d", "3", "#ffffff", "EXPLODING"),
     "nonfinite": ("#000000", "#e31a1c", "3", "#ffffff", "NOT FINITE"),
@@ -58,11 +60,17 @@ def grad_norm(node: Any) -> float | None:
 
 
 def classify(magnitude: float | None) -> str | None:
-    """'nonfinite', 'vanishing', 'exploding', 'ok', or None when there is no gradient to judge."""
+    """'nonfinite', 'zero', 'vanishing', 'exploding', 'ok', or None when there is no gradient to judge.
+
+    'zero' (exactly 0) is told apart from 'vanishing' (tiny but not 0): the first means no
+    path carried any signal here, the second that the signal shrank on its way.
+    """
     if magnitude is None:
         return None
     if not math.isfinite(magnitude):
         return "nonfinite"
+    if magnitude == 0:
+        return "zero"
     if magnitude < VANISHING:
         return "vanishing"
     if magnitude > EXPLODING:
@@ -537,12 +545,17 @@ class _Builder:
     def add_legend(self) -> None:
         """One table box: the |grad| colour ramp, the three flag styles and what borders mean."""
         ramp = "".join(f'<td bgcolor="{grad_colour(10.0 ** e)}">1e{e}</td>' for e in range(-7, 4, 2))
-        words = ("vanishing &lt; 1e-7", "exploding &gt; 1e3", "nan / inf")
-        flags = "".join(f'<td colspan="2" bgcolor="{fill}"><font color="{font}">{word}</font></td>'
-                        for (fill, _, _, font, _), word in zip(FLAG_STYLES.values(), words))
+        words = {"vanishing": "vanishing &lt; 1e-7", "exploding": "exploding &gt; 1e3", "nonfinite": "nan / inf",
+                 "zero": "exactly 0"}
+
+        def cell(flag: str) -> str:
+            fill, _, _, font, _ = FLAG_STYLES[flag]
+            return f'<td colspan="2" bgcolor="{fill}"><font color="{font}">{words[flag]}</font></td>'
+
         html = ('<<table border="0" cellborder="1" cellspacing="0" cellpadding="3">'
                 '<tr><td colspan="6"><b>|grad| (||grad|| for tensors), log scale</b></td></tr>'
-                f'<tr>{ramp}</tr><tr>{flags}</tr>'
-                '<tr><td colspan="3">bold border: parameter</td><td colspan="3">dashed border: constant</td></tr>'
+                f'<tr>{ramp}</tr><tr>{cell("vanishing")}{cell("exploding")}{cell("nonfinite")}</tr>'
+                f'<tr>{cell("zero")}<td colspan="2">bold border: parameter</td>'
+                '<td colspan="2">dashed border: constant</td></tr>'
                 '</table>>')
         self.graph.node("legend", label=html, shape="plaintext", fontsize="10")

@@ -125,12 +125,21 @@ def atomic_write(path: str | os.PathLike, data: bytes) -> str:
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
+        # mkstemp makes the file private (0600); a picture gets the usual permissions, as open() would give it
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, target)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
     return str(target)
+
+
+def _umask() -> int:
+    """The process's umask (read by setting it and putting it back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def render(root_or_digraph: Any, path: str | os.PathLike = "graph.png", renderer: str | None = None,

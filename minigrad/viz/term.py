@@ -107,6 +107,8 @@ def _to_numpy(x: Any) -> np.ndarray:
 def _flag(v: float) -> str:
     if not math.isfinite(v):
         return "nonfinite"
+    if v == 0:  # nothing reached the layer at all (dead units, no path), not merely a small signal
+        return "zero"
     if v < VANISHING:
         return "vanishing"
     if v > EXPLODING:
@@ -120,7 +122,8 @@ def bars(values: Mapping[str, float] | Sequence[Any], width: int | None = None, 
 
     ``values`` maps layer names to norms (or is a list of ``(name, norm)`` pairs, or
     of norms). The left of the axis is shaded as the vanishing band (< 1e-7), the
-    right as the exploding band (> 1e3); the flag column says VAN/EXP/NaN/ok.
+    right as the exploding band (> 1e3); the flag column says VAN/EXP/NaN/ok, or ZERO for
+    a gradient of exactly 0.
     """
     width, on = terminal_width(width), color_enabled(color)
     items = _named(values)
@@ -143,12 +146,12 @@ def bars(values: Mapping[str, float] | Sequence[Any], width: int | None = None, 
         flag = _flag(v)
         filled = bar_w if flag == "nonfinite" else (0 if v <= 0 else max(1, min(bar_w, column(math.log10(v)))))
         fill_char = ("█" if on else "#") if flag != "nonfinite" else "?"
-        fill_code = {"ok": _GREEN, "vanishing": _BLUE, "exploding": _RED, "nonfinite": _MAGENTA}[flag]
+        fill_code = {"ok": _GREEN, "zero": _BLUE, "vanishing": _BLUE, "exploding": _RED, "nonfinite": _MAGENTA}[flag]
         cells = [(fill_char, fill_code)] * filled
         for i in range(filled, bar_w):  # the empty part shows the bands
             band = "vanishing" if i < van_col else "exploding" if i >= exp_col else None
             cells.append((" ", None) if band is None else (_BANDS[band][0 if on else 1], _BANDS[band][2]))
-        word = {"ok": "ok", "vanishing": "VAN", "exploding": "EXP", "nonfinite": "NaN"}[flag]
+        word = {"ok": "ok", "zero": "ZERO", "vanishing": "VAN", "exploding": "EXP", "nonfinite": "NaN"}[flag]
         word = _paint(word.ljust(4), _BOLD + ";" + fill_code, on and flag != "ok") if flag != "ok" else word.ljust(4)
         lines.append(f"{_fit(name, name_w)} {_runs(cells, on)} {_fmt(v)[:9]:>9} {word}")
     lines.append(" " * (name_w + 1) + _axis(lo_exp, hi_exp, bar_w) + " " * 15)
