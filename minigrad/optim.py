@@ -166,7 +166,10 @@ class SGD(Optimizer):
     With ``momentum`` β: ``v = β v + (1 - dampening) g``, then ``p -= lr v`` (or, with
     ``nesterov=True``, ``p -= lr (g + β v)``). PyTorch's form has ``dampening=0``; the
     course's exponentially weighted average ``v = β v + (1 - β) g`` is ``dampening=β``.
-    ``weight_decay`` λ adds ``λ p`` to the gradient (L2 regularization).
+    ``weight_decay`` λ adds ``λ p`` to the gradient (L2 regularization) of *every* tensor the
+    optimizer holds, biases included (PyTorch's rule). The course's cost term
+    ``λ/(2m) Σ ||W||²`` (`nn.functional.l2_penalty`, weights only) gives the same update as
+    ``weight_decay = λ/m`` on an optimizer that holds only the weight matrices.
     """
 
     hyper = ("lr", "momentum", "dampening", "nesterov", "weight_decay")

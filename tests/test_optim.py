@@ -196,3 +196,28 @@ def test_updates_stay_float32_without_upcasts():
         opt.step()
         assert all(p.dtype == np.float32 for p in model.parameters())
         assert all(v.dtype == np.float32 for s in opt.state for v in s.values() if hasattr(v, "dtype"))
+
+
+def test_weight_decay_equals_the_course_l2_cost_term():
+    """SGD(weight_decay=λ/m) on the weights takes the same step as the cost + λ/(2m) Σ||W||² (l2_penalty)."""
+    from minigrad.nn import functional as F
+
+    X = np.random.default_rng(0).normal(size=(8, 3)).astype(np.float64)
+    y = (X[:, :1] > 0).astype(np.float64)
+    lambd, m = 0.7, len(X)
+    models = []
+    for use_penalty in (True, False):
+        mg.manual_seed(5)
+        model = nn.MLP([3, 4, 1]).double()
+        weights = [p for name, p in model.named_parameters() if name.endswith("weight")]
+        biases = [p for name, p in model.named_parameters() if name.endswith("bias")]
+        groups = [optim.SGD(weights, lr=0.1, weight_decay=0.0 if use_penalty else lambd / m), optim.SGD(biases, lr=0.1)]
+        cost = F.binary_cross_entropy_with_logits(model(X), y)
+        if use_penalty:
+            cost = cost + lambd / (2 * m) * F.l2_penalty(model)
+        cost.backward()
+        for opt in groups:
+            opt.step()
+        models.append(model)
+    for a, b in zip(models[0].parameters(), models[1].parameters()):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-12, atol=1e-15)
