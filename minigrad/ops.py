@@ -182,7 +182,8 @@ class Maximum(Function):
 
     def backward(self, g):
         a, b = self.saved
-        wa = (a > b) + 0.5 * (a == b)
+        # 1 where a wins, 0.5 on a tie, 0 where b wins: built in g's dtype, so float32 stays float32
+        wa = (a > b).astype(g.dtype) + (a == b).astype(g.dtype) * 0.5
         return (unbroadcast(g * wa, a.shape) if self.needs[0] else None,
                 unbroadcast(g * (1 - wa), b.shape) if self.needs[1] else None)
 
@@ -338,7 +339,7 @@ class Max(Function):
     def backward(self, g):
         a, out, axes = self.saved
         mask = a == out
-        count = mask.sum(axis=axes, keepdims=True)
+        count = mask.sum(axis=axes, keepdims=True).astype(g.dtype)  # an int64 count would upcast g to float64
         g = _expand_reduced(g, a.shape, axes, self.params["keepdims"])
         return (mask * (g / count),)
 

@@ -231,9 +231,6 @@ def test_unbroadcast_is_adjoint_of_broadcast(shapes):
     assert np.isclose(lhs, rhs)
 
 
-@pytest.mark.xfail(strict=True, reason="core (ops.py): Maximum.backward weights g by (a > b) + 0.5 * (a == b) and "
-                                       "Max.backward divides g by an int64 count; both give float64 gradients for "
-                                       "float32 inputs, so everything upstream of a max runs its backward in float64")
 @pytest.mark.parametrize("op", ["maximum", "max"])
 def test_max_and_maximum_send_gradients_in_the_input_dtype(op):
     x = mg.Tensor(np.array([[1.0, -2.0], [3.0, 3.0]], np.float32), requires_grad=True)
