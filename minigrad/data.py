@@ -50,7 +50,11 @@ def _is_tensor(x: Any) -> bool:
 
 def _host(x: Any) -> np.ndarray:
     """A NumPy array for an array, a list or a Tensor (copied to the host only when it lives on a GPU)."""
-    return x.numpy() if _is_tensor(x) else np.asarray(x)
+    if _is_tensor(x):
+        return x.numpy()
+    if hasattr(x, "__cuda_array_interface__"):  # a CuPy array refuses np.asarray: copy it explicitly
+        return x.get()
+    return np.asarray(x)
 
 
 def _like(values: np.ndarray, original: Any) -> Any:
