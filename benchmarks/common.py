@@ -29,10 +29,11 @@ class Row:
     absolute: bool = False            # the target is on `value` itself (seconds), not on the ratio
     at_least: bool = False            # the target is a lower bound (speed-up wanted)
     note: str = ""
+    compare: bool = True              # False: show the reference beside it, but no ratio (e.g. ~0 / ~0)
 
     @property
     def ratio(self) -> float | None:
-        if self.value is None or not self.ref_value:
+        if not self.compare or self.value is None or not self.ref_value:
             return None
         return self.value / self.ref_value
 
@@ -81,6 +82,8 @@ def _fmt_value(value: float | None, unit: str) -> str:
         return f"{value:.3f} s"
     if unit == "MiB":
         return f"{value:.1f} MiB"
+    if unit == "KiB":
+        return f"{value:.1f} KiB"
     if unit in ("µs", "µs/node", "µs/op"):
         return f"{value:.2f} {unit}"
     return f"{value:.3g} {unit}"
