@@ -242,11 +242,12 @@ def _xy(name: str, values: Any) -> tuple[np.ndarray, np.ndarray]:
 def lines(series: Mapping[str, Any], path: str | os.PathLike, *, xlabel: str = "", ylabel: str = "",
           title: str = "", logx: bool = False, logy: bool = False, markers: bool = False,
           hline: tuple[float, str] | None = None, ylim: tuple[float, float] | None = None,
-          styles: Mapping[str, str] | None = None) -> str:
+          styles: Mapping[str, str] | None = None, colors: Mapping[str, str] | None = None) -> str:
     """One line per named series; each value is ``ys`` (x = 1, 2, ...) or an ``(xs, ys)`` pair.
 
     ``hline=(y, label)`` draws a dotted reference line (a target, the Bayes error);
-    ``styles`` maps a series name to a matplotlib format such as ``"--"`` or ``"s:"``.
+    ``styles`` maps a series name to a matplotlib format such as ``"--"`` or ``"s:"``, ``colors``
+    to a colour (give two series one colour and two styles to pair them).
     The legend sits outside the axes, so it never hides a curve.
     """
     if not series:
@@ -256,7 +257,7 @@ def lines(series: Mapping[str, Any], path: str | os.PathLike, *, xlabel: str = "
     for (name, values), colour in zip(series.items(), _layer_colours(len(series))):
         xs, ys = _xy(str(name), values)
         fmt = (styles or {}).get(name, "-o" if markers else "-")
-        ax.plot(xs, ys, fmt, color=colour, label=str(name), markersize=4)
+        ax.plot(xs, ys, fmt, color=(colors or {}).get(name, colour), label=str(name), markersize=4)
     if hline is not None:
         ax.axhline(hline[0], color="k", linestyle=":", linewidth=1, label=hline[1])
     ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
