@@ -73,8 +73,15 @@ class Tensor:
     def _make(cls, data: Any, requires_grad: bool, prev: tuple, ctx: Any, op: str) -> "Tensor":
         """Wrap an op's output array without re-checking it (the hot path of every op)."""
         t = cls.__new__(cls)
-        t.data, t.grad, t.requires_grad = data, None, requires_grad
-        t._prev, t._ctx, t._op, t.label, t._released, t._scope = prev, ctx, op, "", False, autograd._scope
+        t.data = data  # one attribute per statement: cheaper than building and unpacking a tuple
+        t.grad = None
+        t.requires_grad = requires_grad
+        t._prev = prev
+        t._ctx = ctx
+        t._op = op
+        t.label = ""
+        t._released = False
+        t._scope = autograd._scope
         return t
 
     # -- properties --------------------------------------------------------------------------
