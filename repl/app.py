@@ -15,7 +15,8 @@ from .console import is_complete
 from .session import Quit, Session
 from .style import paint
 
-BANNER = "minigrad {version}: mg, Value, Tensor, nn, optim, data, viz are ready. :help lists commands, Ctrl-D leaves."
+BANNER = ("minigrad {version}: mg, Value, Tensor, nn, optim, data, viz are ready.\n"
+          ":help lists the commands, Ctrl-D leaves.")
 
 
 def history_path() -> str:

@@ -86,4 +86,4 @@ def reset_command(session: Session, argline: str) -> None:
     build_namespace(session.namespace)
     session.last_loss = None
     session.lesson_loaded = None
-    session.print("namespace reset: mg, Value, Tensor, nn, optim, data, viz, np are back, everything else is gone")
+    session.print("namespace reset: only mg, Value, Tensor, nn, optim, data, viz, np are left")

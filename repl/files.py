@@ -32,7 +32,10 @@ def save_command(session: Session, argline: str) -> None:
         raise CommandError(f"{name} is a {type(model).__name__}, not a model or optimizer: nothing to save")
     import minigrad as mg
 
-    written = mg.save(model, path)
+    try:
+        written = mg.save(model, path)
+    except OSError as exc:
+        raise CommandError(f"cannot write {path}: {exc.strerror or exc}") from None
     count = sum(p.size for p in model.parameters()) if hasattr(model, "parameters") else 0
     session.print(f"saved {name} ({count} parameters) to {paint(os.path.abspath(written), 'bold')}")
 
@@ -53,12 +56,20 @@ def load_command(session: Session, argline: str) -> None:
         raise CommandError(f"no file {args[0]!r}")
     import minigrad as mg
 
+    from minigrad.serialize import SerializationError
+
     if len(args) == 2:
         target = session.eval(args[1])
-        mg.load(path, into=target)
+        try:
+            mg.load(path, into=target)
+        except (SerializationError, ValueError, KeyError) as exc:  # a mismatch is a one-line message
+            raise CommandError(f"{exc} (nothing was changed)") from None
         session.print(f"loaded {path} into {args[1]}")
         return
-    state = mg.load(path)
+    try:
+        state = mg.load(path)
+    except (SerializationError, ValueError, OSError) as exc:
+        raise CommandError(str(exc)) from None
     session.namespace["state"] = state
     session.print(f"{path} holds (now in `state`):")
     for key, value in state.items():

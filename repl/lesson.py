@@ -6,6 +6,7 @@ learner can look at (and change) what the lesson built. Where you are is saved
 """
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Any
 
@@ -32,6 +33,11 @@ def _lesson_numbers() -> list[str]:
         return []
 
 
+def short_title(title: str) -> str:
+    """The title without its "Lesson 3 —" prefix (the number is already in its own column)."""
+    return re.sub(r"^Lesson\s+\d+\s*[—:-]\s*", "", title)
+
+
 def list_command(session: Session, progress: Progress) -> None:
     lessons = _lessons_module().list_lessons()
     if not lessons:
@@ -40,7 +46,7 @@ def list_command(session: Session, progress: Progress) -> None:
     for lesson in lessons:
         key = str(lesson.number)
         mark = "✓" if key in progress.done else ("→" if key == progress.lesson else " ")
-        session.print(f" {mark} {lesson.number:>2}  {lesson.title}")
+        session.print(f" {mark} {lesson.number:>2}  {short_title(lesson.title)}")
     session.print(paint("open one with :lesson N; ✓ walked to the end, → where you are", "grey"))
 
 
@@ -65,8 +71,50 @@ def _neighbour(progress: Progress, step: int) -> str:
     return str(later[0] if step > 0 else later[-1])
 
 
-def show_prose(session: Session, text: str) -> None:
+_LIST_ITEM = re.compile(r"^(\s*(?:[-*+]|\d+[.)])\s+)")
+
+
+def reflow(text: str, width: int) -> list[str]:
+    """Markdown prose re-wrapped to ``width`` columns: paragraphs and list items are filled, headings,
+    indented code and tables are kept as written (lesson files are wrapped for an editor, not a terminal)."""
+    import textwrap
+
+    out: list[str] = []
+    paragraph: list[str] = []
+    hanging = ""
+
+    def flush() -> None:
+        nonlocal paragraph, hanging
+        if paragraph:
+            joined = " ".join(line.strip() for line in paragraph)
+            first = _LIST_ITEM.match(paragraph[0])
+            lead = first.group(1) if first else ""
+            body = joined[len(lead.strip()):].strip() if first else joined
+            out.extend(textwrap.wrap(body, width, initial_indent=lead, subsequent_indent=" " * len(lead))
+                       or [""])
+        paragraph, hanging = [], ""
+
     for line in text.splitlines():
+        if not line.strip():
+            flush()
+            out.append("")
+        elif line.startswith(("#", "|")) or (line.startswith(("    ", "\t", "```")) and not paragraph):
+            flush()  # a heading, a table row, or indented code that starts on its own: kept as written
+            out.append(line)
+        elif _LIST_ITEM.match(line):
+            flush()
+            paragraph = [line]
+        else:
+            paragraph.append(line)
+    flush()
+    return out
+
+
+def show_prose(session: Session, text: str) -> None:
+    import shutil
+
+    width = min(100, shutil.get_terminal_size((80, 24)).columns) - 1
+    for line in reflow(text, width):
         session.print(paint(line, "bold") if line.startswith("#") else line)
 
 
@@ -107,11 +155,18 @@ def walk(session: Session, lesson: Any, progress: Progress, start: int, stop_eac
                 report(session, result)
     session.lesson_loaded = key
     label = f"{lesson.number:02d} " if lesson.number is not None and not lesson.title.startswith("Lesson") else ""
-    session.print(paint(f"{label}{lesson.title}", "bold") + paint(f"  (pictures go to {out}/)", "grey"))
+    if lesson.blocks and lesson.blocks[0].kind == "prose" and lesson.blocks[0].text.lstrip().startswith("# ") \
+            and start == 0:  # the lesson's own heading comes next: do not print the title twice
+        session.print(paint(f"(pictures go to {out}/)", "grey"))
+    else:
+        session.print(paint(f"{label}{lesson.title}", "bold"))
+        session.print(paint(f"(pictures go to {out}/)", "grey"))
+    # in the toolbar: "3 Forward and backward propagation: …" (the number once, no "Lesson 3 —")
+    lesson_name = f"{lesson.number} {short_title(lesson.title)}" if lesson.number is not None else lesson.title
     index = start
     while index < total:
         block = lesson.blocks[index]
-        session.lesson_title = f"{label}{lesson.title} · {index + 1}/{total}"
+        session.lesson_title = f"{lesson_name} · {index + 1}/{total}"
         progress.block = index
         progress.save()
         if block.kind == "prose":
@@ -143,7 +198,7 @@ def walk(session: Session, lesson: Any, progress: Progress, start: int, stop_eac
         progress.done.append(progress.lesson)
     progress.block = total
     progress.save()
-    session.lesson_title = f"{label}{lesson.title} · done"
+    session.lesson_title = f"{lesson_name} · done"
     session.print(paint(f"end of {lesson.title}. :lesson next goes on", "green"))
 
 

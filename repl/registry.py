@@ -60,6 +60,9 @@ def nearest(name: str, n: int = 3) -> list[str]:
     """Commands whose names look like ``name`` (for "did you mean ...?")."""
     names = sorted(set(COMMANDS) | set(ALIASES))
     close = difflib.get_close_matches(name, names, n=n, cutoff=0.5)
+    if close:  # only those about as close as the best: "stpe" -> step, not also inspect and seed
+        best = difflib.SequenceMatcher(None, name, close[0]).ratio()
+        close = [c for c in close if difflib.SequenceMatcher(None, name, c).ratio() >= best - 0.1]
     if not close:
         close = [c for c in names if c.startswith(name[:1])][:n]
     return [ALIASES.get(c, c) for c in dict.fromkeys(close)]
