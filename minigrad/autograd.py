@@ -1,10 +1,11 @@
 """Graph machinery shared by `Value` (scalars) and `Tensor` (arrays).
 
-A graph node is any object with three attributes:
+A graph node is any object with these attributes:
 
 * ``_prev``  – tuple of the nodes it was computed from (its parents),
 * ``_op``    – a short label of the operation that made it ("*", "tanh", "matmul", ...),
 * ``grad``   – where backward accumulates d(root)/d(node),
+* ``requires_grad`` – whether backward visits it (always True for a Value),
 * ``_scope`` – the Module whose forward created it (None outside modules), for pictures.
 
 and two methods the engine calls during backward:
@@ -108,7 +109,7 @@ def topological_order(root: Any) -> list:
     while stack:
         node, parents = stack[-1]
         for parent in parents:
-            if id(parent) not in visited and parent._needs_grad():
+            if id(parent) not in visited and parent.requires_grad:
                 visited.add(id(parent))
                 if parent._prev:
                     stack.append((parent, iter(parent._prev)))

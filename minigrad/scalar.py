@@ -19,6 +19,7 @@ class Value:
 
     __slots__ = ("data", "grad", "_prev", "_local", "_op", "label", "_scope", "__weakref__")
     _retain_default = True  # small scalar graphs are kept so they can be drawn after backward
+    requires_grad = True  # every Value takes part in backward (the engine reads this, as for Tensor)
 
     def __init__(self, data: float, _children: tuple = (), _op: str = "", label: str = "", _local: tuple = ()):
         self.data = float(data)
@@ -98,9 +99,6 @@ class Value:
         return Value(other) / self
 
     # -- the engine's interface ------------------------------------------------------------
-    def _needs_grad(self) -> bool:
-        return True
-
     def _initial_grad(self, grad: Any) -> float:
         return 1.0 if grad is None else float(grad)
 

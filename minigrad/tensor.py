@@ -163,9 +163,6 @@ class Tensor:
         self.grad = None
 
     # -- the engine's interface --------------------------------------------------------------
-    def _needs_grad(self) -> bool:
-        return self.requires_grad
-
     def _initial_grad(self, grad: Any) -> Any:
         if not self.requires_grad:
             raise RuntimeError("backward() on a tensor that does not require a gradient: "
