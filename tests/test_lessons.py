@@ -205,7 +205,7 @@ FLIPS = [
     # (lesson, decisive setting as written, flipped to, a phrase of the check message that must then fail)
     pytest.param(1, '"large network (64-64)": lambda: nn.MLP([2, 64, 64, 1])',
                  '"large network (64-64)": lambda: nn.MLP([2, 8, 1])',
-                 "the large network should keep improving", id="01-no-large-network"),
+                 "the large network should improve with data", id="01-no-large-network"),
     pytest.param(4, "for _ in range(L - 1):", "for _ in range(L - 2):",
                  "the deep network does not compute the sawtooth", id="04-one-layer-less"),
     pytest.param(5, "X_small, y_small, lam=0.3)", "X_small, y_small, lam=0.0)",
