@@ -182,7 +182,7 @@ class Walk:
                 lines.append(f"{first};  {product}{paint(fmt(contribution), 'green')}")
             else:  # too long for one line of 80 columns: the product goes underneath
                 lines.append(first)
-                lines.append(f"{' ' * (7 + width)}{product}{paint(fmt(contribution), 'green')}")
+                lines.append(f"{' ' * (8 + width)}{product}{paint(fmt(contribution), 'green')}")
         return lines
 
     def step_text(self, index: int, reveal: bool = True) -> list[str]:

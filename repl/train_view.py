@@ -97,7 +97,7 @@ class LiveView:
         self._shown = 0
 
     def size(self) -> tuple[int, int]:
-        columns, rows = shutil.get_terminal_size((100, 40))
+        columns, rows = shutil.get_terminal_size((80, 40))  # a pipe: 80 columns, like a plain terminal
         # leave the command line above and the closing message, prompt and toolbar below in view
         return max(40, min(columns, 120)), max(12, rows - 5)
 

@@ -122,3 +122,17 @@ def test_installed_command_runs(tmp_path):
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     png_size(out)
+
+
+def test_expression_picture_shows_gradients(tmp_path, capsys, monkeypatch):
+    # the command runs backward, so the boxes carry grads (micrograd's draw_dot), unless --no-grad
+    import sys
+
+    render_mod = sys.modules["minigrad.viz.render"]  # (the attribute viz.render is the function)
+    sources = []
+    monkeypatch.setattr(render_mod, "render_bytes", lambda graph, fmt, **kw: sources.append(graph.source) or b"x")
+    assert minigrad_main(["graph", "a*b", "--set", "a=2", "b=-3", "-o", str(tmp_path / "g.png")]) == 0
+    assert "grad -3.0000" in sources[0] and "grad 2.0000" in sources[0] and "No gradients yet" not in sources[0]
+    assert "style=\"filled,bold\"" not in sources[0]  # plain Values are not drawn as parameters
+    assert minigrad_main(["graph", "a*b", "--no-grad", "-o", str(tmp_path / "h.png")]) == 0
+    assert "| grad" not in sources[1] and "No gradients yet" not in sources[1] and "| data" in sources[1]

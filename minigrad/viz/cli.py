@@ -1,6 +1,6 @@
 """`minigrad graph`: render a computation graph to a picture from the command line.
 
-    minigrad graph "tanh(a*b + c)" -o g.png             # names become labelled Values
+    minigrad graph "tanh(a*b + c)" -o g.png             # names become labelled Values; backward runs
     minigrad graph "tanh(a*b + c)" --set a=2 b=-3 -o g.png
     minigrad graph --mlp 2,4,1 -o mlp.png               # forward + backward on a random batch
     minigrad graph --mlp 2,4,1 --scalar -o mlp.png      # the same net over scalar Values
@@ -182,6 +182,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             root, model = build_mlp(args.mlp, args.batch, args.activation, args.scalar, args.seed)
         else:
             root, model = build_expression(args.expression, _assignments(args.set), args.seed), None
+            if not args.no_grad:
+                root.backward()  # like --mlp: the picture shows each node's gradient, micrograd's draw_dot
         graph = draw(root, show_data=not args.no_data, show_grad=not args.no_grad, collapse=args.collapse,
                      max_nodes=args.max_nodes or DEFAULT_MAX_NODES, rankdir=args.rankdir, model=model)
         start = time.perf_counter()

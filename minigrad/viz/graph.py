@@ -463,7 +463,9 @@ class _Builder:
         label = _record(body, stacked=_is_tensor(n), rankdir=self.rankdir)
         style = ["filled"]
         if not n._prev:
-            trainable = getattr(n, "requires_grad", None)  # Values have no flag: every Value gets a grad
+            # a Tensor says whether it is trained; every Value gets a gradient, so for Values only
+            # belonging to a model's parameters makes a parameter (not Value.requires_grad, always True)
+            trainable = getattr(n, "requires_grad", None) if _is_tensor(n) else None
             if trainable is False:
                 style.append("dashed")  # a constant: the input batch, targets
             elif trainable or id(n) in self.modules.owner:
