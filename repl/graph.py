@@ -10,6 +10,7 @@ from .style import paint
 
 DEFAULT_DIR = "minigrad-out"
 FORMATS = (".png", ".svg", ".pdf")
+OTHER_PICTURES = (".gif", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".eps", ".ps", ".dot")
 
 
 FLAG_WORDS = {"zero": "gradient exactly 0", "vanishing": "vanishing gradient", "exploding": "exploding gradient",
@@ -57,6 +58,8 @@ def graph_command(session: Session, argline: str) -> None:
     path = None
     if len(positional) > 1 and positional[-1].lower().endswith(FORMATS):
         path = positional.pop()
+    elif len(positional) > 1 and positional[-1].lower().endswith(OTHER_PICTURES):
+        raise CommandError(f"cannot write {positional[-1]}: the picture must be .png, .svg or .pdf")
     expression = " ".join(positional)
     root = session.eval(expression)
     if not hasattr(root, "_prev"):
@@ -70,7 +73,12 @@ def graph_command(session: Session, argline: str) -> None:
         path = os.path.join(DEFAULT_DIR, "graph.png")
     from minigrad import viz
 
-    written = viz.render(root, path, collapse=collapse)
+    try:
+        written = viz.render(root, path, collapse=collapse)
+    except viz.RenderError as exc:
+        raise CommandError(str(exc)) from None
+    except OSError as exc:
+        raise CommandError(f"cannot write {path}: {exc.strerror or exc}") from None
     session.print(f"graph written to {paint(os.path.abspath(written), 'bold')}")
     if getattr(root, "_released", False):
         session.print(paint("this graph was freed by backward(): only the result is left. "

@@ -136,3 +136,11 @@ def test_expression_picture_shows_gradients(tmp_path, capsys, monkeypatch):
     assert "style=\"filled,bold\"" not in sources[0]  # plain Values are not drawn as parameters
     assert minigrad_main(["graph", "a*b", "--no-grad", "-o", str(tmp_path / "h.png")]) == 0
     assert "| grad" not in sources[1] and "No gradients yet" not in sources[1] and "| data" in sources[1]
+
+
+def test_unwritable_output_is_a_one_line_error(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    assert minigrad_main(["graph", "a*b", "-o", str(blocker / "g.png")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"minigrad graph: cannot write {blocker / 'g.png'}") and "Traceback" not in err

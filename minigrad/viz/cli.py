@@ -115,7 +115,9 @@ def build_mlp(sizes: Sequence[int], batch: int = 8, activation: str = "tanh", sc
     from ..tensor import Tensor
 
     model = nn.MLP(list(sizes), activation=activation)
-    loss = nn.functional.mse_loss(model(Tensor(X)), Tensor(y))
+    inputs, targets = Tensor(X), Tensor(y)
+    inputs.label, targets.label = "x (batch)", "y (targets)"  # the two dashed boxes say what they are
+    loss = nn.functional.mse_loss(model(inputs), targets)
     loss.label = "loss"
     loss.backward(retain_graph=True)  # keep the graph: it is what we draw
     return loss, model
@@ -190,6 +192,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         path = render(graph, args.output, renderer=args.renderer)
     except (ExpressionError, RenderError, ValueError, ZeroDivisionError, OverflowError) as exc:
         print(f"minigrad graph: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # the folder cannot be made or written: say which file, no traceback
+        print(f"minigrad graph: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
         return 1
     seconds = time.perf_counter() - start
     info = graph.info
