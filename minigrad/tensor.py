@@ -183,6 +183,10 @@ class Tensor:
     def _accumulate(self, g: Any) -> None:
         if g.dtype != self.data.dtype:
             g = g.astype(self.data.dtype)
+        elif self._ctx is None:
+            # a leaf keeps its gradient across steps and may be edited in place (clipping),
+            # but g can be a read-only broadcast view or the very array sent to another leaf
+            g = g.copy()
         if self.grad is None:
             self.grad = Tensor._make(g, False, (), None, "")
         else:

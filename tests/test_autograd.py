@@ -271,10 +271,6 @@ def test_gradcheck_catches_a_wrong_gradient_and_refuses_float32():
         mg.gradcheck(lambda t: t.tanh(), [Tensor([1.0, 2.0], requires_grad=True)])
 
 
-@pytest.mark.xfail(strict=True, reason="core (tensor.py Tensor._accumulate): a leaf's first gradient is stored without a "
-                                       "copy, so Add.backward's g lands as the *same array* in x.grad and w.grad (and "
-                                       "Sum.backward's read-only broadcast view becomes a .grad): editing one "
-                                       "gradient in place (manual clipping, p.grad.data *= s) silently edits another")
 def test_leaf_gradients_do_not_share_memory():
     x = Tensor(np.ones(3), requires_grad=True)
     w = Tensor(np.ones(3), requires_grad=True)
