@@ -51,23 +51,26 @@ class Row:
 
 def interleaved(candidates: dict[str, Callable[[], object]], repeats: int = 5, number: int = 1,
                 warmup: int = 1) -> dict[str, float]:
-    """Seconds per call of each candidate: the minimum over ``repeats`` rounds of ``number`` calls.
+    """Seconds per call of each candidate: the fastest single call over ``repeats`` rounds.
 
-    Rounds alternate between candidates so load on the machine falls on all of them.
-    The garbage collector stays on (it is part of what a user pays) but a full
-    collection runs before each round so one candidate's garbage is not charged to the next.
+    In each round every candidate in turn gets ``warmup`` untimed calls (so its data is
+    back in the caches, as in a training loop where step follows step), then ``number``
+    timed calls. Rounds alternate between candidates, so load on the machine falls on all
+    of them. The garbage collector stays on (it is part of what a user pays) but a full
+    collection runs before each candidate's turn, so one candidate's garbage is not
+    charged to the next.
     """
-    for fn in candidates.values():
-        for _ in range(warmup):
-            fn()
     best = {name: float("inf") for name in candidates}
+    clock = time.perf_counter
     for _ in range(repeats):
         for name, fn in candidates.items():
             gc.collect()
-            start = time.perf_counter()
-            for _ in range(number):
+            for _ in range(warmup):
                 fn()
-            best[name] = min(best[name], (time.perf_counter() - start) / number)
+            for _ in range(number):
+                start = clock()
+                fn()
+                best[name] = min(best[name], clock() - start)
     return best
 
 

@@ -261,7 +261,7 @@ def overhead_report(quick: bool = False) -> str:
     weights = initial_weights(sizes=TINY)
     x, y = batch(4, sizes=TINY)
     mg_step, np_step = minigrad_trainer(weights, x, y)[0], numpy_trainer(weights, x, y)
-    t = interleaved({"minigrad": mg_step, "numpy": np_step}, repeats=10 if quick else 30, number=20)
+    t = interleaved({"minigrad": mg_step, "numpy": np_step}, repeats=10 if quick else 30, number=10)
     stats = _profile(mg_step, 300 if quick else 1000)
     steps = 300 if quick else 1000
     totals: dict[str, float] = {}
@@ -315,8 +315,8 @@ def run(quick: bool = False, **_: Any) -> tuple[list[Row], str]:
     losses = [(float(mg_step()), np_step(), float(torch_step())) for _ in range(5)]
     agree = max(max(abs(a - b), abs(a - c)) for a, b, c in losses)
 
-    # many short rounds: on a shared machine the minimum of short runs is the least disturbed
-    number, repeats = (2, 15) if quick else (2, 50)
+    # steady state (a warm-up step per turn) and the fastest single step: the least disturbed one
+    number, repeats = (5, 6) if quick else (5, 20)
     t = interleaved({"minigrad": mg_step, "numpy": np_step, "torch": torch_step}, repeats=repeats, number=number)
     rows = [
         Row(SECTION, "train step vs hand-written NumPy", t["minigrad"], "s", "numpy", t["numpy"], target=1.15,

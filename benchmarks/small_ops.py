@@ -57,7 +57,7 @@ def run(quick: bool = False, **_: Any) -> list[Row]:
     mine, theirs = chains(bm), chains(bt)
 
     rows = []
-    repeats = 10 if quick else 40
+    repeats = 5 if quick else 15
     for name in mine:
         build_m, n_ops = mine[name]
         build_t, _ = theirs[name]
@@ -70,7 +70,7 @@ def run(quick: bool = False, **_: Any) -> list[Row]:
             build_t(xt).sum().backward()
             xt.grad = bt.grad = None
 
-        t = interleaved({"minigrad": run_m, "torch": run_t}, repeats=repeats, number=1)
+        t = interleaved({"minigrad": run_m, "torch": run_t}, repeats=repeats, number=3)
         ops = n_ops + 1  # the final sum
         rows.append(Row(SECTION, name, t["minigrad"] / ops * 1e6, "µs/op", "torch", t["torch"] / ops * 1e6,
                         target=3.0))
