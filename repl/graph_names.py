@@ -37,6 +37,14 @@ def summary(x: Any, small: int = 6) -> str:
             f"  range [{fmt(a64.min(), 4)}, {fmt(a64.max(), 4)}]")
 
 
+def _param(value: Any) -> str:
+    """An op's parameter as a short word: an array (where's mask) by its shape, never printed in full."""
+    shape = getattr(value, "shape", None)
+    if shape is not None and len(shape) > 0:
+        return f"<{getattr(value, 'dtype', 'array')} {tuple(shape)}>"
+    return str(value)
+
+
 class NodeNames:
     """Names, definitions and inputs of every node that backward will visit from ``root``."""
 
@@ -115,7 +123,8 @@ class NodeNames:
             return f"-{parents[0]}"
         ctx = getattr(node, "_ctx", None)
         if ctx is not None:
-            params = ", ".join(f"{k}={v}" for k, v in ctx.params.items() if v is not None and v is not False and k != "index")
+            params = ", ".join(f"{k}={_param(v)}" for k, v in ctx.params.items()
+                               if v is not None and v is not False and k != "index")
             if op == "[]":
                 return f"{parents[0]}[...]"
             return f"{op}({', '.join(parents)}{', ' + params if params else ''})"

@@ -118,8 +118,9 @@ class Walk:
             numbers = self.names.with_numbers(node)  # scalars: the arithmetic itself, 2 * (-3)
             value = f"{numbers} = {summary(node.data)}" if numbers else summary(node.data)
             rows.append((name, definition, value))
-        width = max(len(r[0]) for r in rows)
-        dwidth = max(len("(input)"), *(len(r[1]) for r in rows))
+        # columns line up, but a few long names (model.layers.0.weight) must not push every row past 80
+        width = min(max(len(r[0]) for r in rows), 12)
+        dwidth = min(max(len("(input)"), *(len(r[1]) for r in rows)), 24)
         if len(rows) > FORWARD_LINES:  # a big graph: the first inputs and the last results
             half = FORWARD_LINES // 2
             rows = rows[:half] + [("...", f"{len(rows) - 2 * half} more nodes", "")] + rows[-half:]

@@ -372,3 +372,41 @@ def test_inspect_table_fits_80_columns_with_full_layer_names():
     assert max(len(strip_ansi(line)) for line in out.splitlines()[1:]) <= 80
     assert "layers.11.layers.1 " in out  # nested layer names are shown whole, not cut at 13 characters
     assert "VAN" in out
+
+
+def test_lesson_prose_is_reflowed_to_the_width():
+    from repl.lesson import reflow, short_title
+
+    text = ("# Lesson 3 — A title that is long but stays as written because it is a heading line\n\n"
+            "A paragraph whose lines were wrapped for an editor at eighty-six columns, which\n"
+            "is too wide for a terminal of eighty.\n\n"
+            "    u = b·c        v = a + u        J = 3·v\n\n"
+            "- a list item that goes on and on and on until it has to wrap onto a second line\n")
+    lines = reflow(text, 40)
+    assert lines[0].startswith("# Lesson 3 — A title that is long")  # headings untouched
+    body = [line for line in lines[1:] if line and not line.startswith("    u =")]
+    assert all(len(line) <= 40 for line in body)
+    assert "    u = b·c        v = a + u        J = 3·v" in lines  # indented code kept as written
+    item = [i for i, line in enumerate(lines) if line.startswith("- a list item")][0]
+    assert lines[item + 1].startswith("  ") and not lines[item + 1].startswith("   ")  # hanging indent
+    assert " ".join(" ".join(body).split()).count("eighty-six columns, which is too wide") == 1
+    assert short_title("Lesson 3 — Forward and backward") == "Forward and backward"
+
+
+def test_toolbar_fits_80_columns_keeping_the_lesson_position():
+    from repl.toolbar import TAIL, fit_items
+
+    items = [("device", "cpu"), ("grad", "on"), ("lesson", "3 Forward and backward propagation: the graph · 6/16"),
+             ("loss", "0.1234")]
+    fitted = fit_items(items, 80)
+    assert sum(len(f" {label} {value} │") for label, value in fitted) + len(TAIL) <= 80
+    lesson = dict(fitted)["lesson"]
+    assert lesson.startswith("3 F") and lesson.endswith("… · 6/16")
+    assert fit_items(items, 200) == items
+
+
+def test_op_parameters_that_are_arrays_are_not_printed_in_full():
+    a = Tensor([[1.0, -2.0], [3.0, -4.0]], requires_grad=True)
+    out = mg.where(a.numpy() > 0, a, 0.0).sum()
+    text = "\n".join(Walk(out, {"a": a}).forward_text())
+    assert "cond=<bool (2, 2)>" in text and "[[ True" not in text
