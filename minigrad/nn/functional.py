@@ -91,12 +91,9 @@ def binary_cross_entropy(probs: Any, target: Any, eps: float = 1e-7, reduction: 
 
 def _bce_logits_elementwise(x: Tensor, y: Tensor) -> Tensor:
     # log(1 + e^x) - x y rewritten as max(x, 0) - x y + log(1 + e^-|x|): no exp of a large number,
-    # so no overflow. max(x, 0) is relu(x) plus a term that is 0 in value but has gradient 1/2 at the
-    # tie x = 0: the total gradient there is exactly sigmoid(0) - y = 1/2 - y (a zero-initialized
-    # logistic regression starts at x = 0). Built this way, no gradient term cancels another (tiny
-    # gradients of very negative logits survive) and every op keeps the gradient in x's dtype.
-    max_part = x.relu() + where(x.data == 0, 0.5 * x, 0.0)
-    return max_part - x * y + (1.0 + (-x.abs()).exp()).log()
+    # so no overflow; maximum() splits a tie at x = 0 evenly, which gives the exact gradient 1/2 - y there
+    # (a zero-initialized logistic regression starts at x = 0)
+    return x.maximum(0.0) - x * y + (1.0 + (-x.abs()).exp()).log()
 
 
 def binary_cross_entropy_with_logits(logits: Any, target: Any, reduction: str = "mean") -> Tensor:
