@@ -114,12 +114,25 @@ def test_step_shows_the_engines_numbers_one_node_per_key(env, tmp_path):
     child.expect("backward 3/6")
     child.send("\r")
     child.expect("backward 4/6: n1 = a \\* b")
-    child.expect(f"{gc:.6g} × -3 = {ga:.6g}")
+    child.expect(f"{gc:.6g} × \\(-3\\) = {ga:.6g}")
     child.send("q")  # quit: the rest runs silently and every grad is filled
     child.expect(f"a.grad = {ga:.6g}")
     child.expect(PROMPT)
     run(child, "print('grads', a.grad, b.grad, c.grad)")
     child.expect(f"grads {ga!r} {gb!r} {gc!r}")
+    stop(child)
+
+
+@pytest.mark.slow
+def test_keys_typed_right_after_enter_drive_step(env, tmp_path):
+    # the command and three "next" keys arrive in one write, as from a fast typist: none may be lost
+    child = start(env, tmp_path)
+    run(child, ABC)
+    child.send(":step (a*b + c).tanh()\r   ")
+    child.expect("backward 4/6: n1 = a \\* b")
+    child.send("q")
+    child.expect("backward done")
+    child.expect(PROMPT)
     stop(child)
 
 
