@@ -6,7 +6,7 @@ import os
 from .graph_names import NodeNames, summary
 from .registry import CommandError, command, split_options
 from .session import Session
-from .style import paint
+from .style import fmt, paint
 
 DEFAULT_DIR = "minigrad-out"
 FORMATS = (".png", ".svg", ".pdf")
@@ -22,8 +22,40 @@ def no_backward_yet(root) -> bool:
     return not hasattr(root, "_ctx") and root.grad == 0
 
 
+def _tensor_text(x, norm: bool) -> str:
+    """A tensor's data (its mean) or gradient (its norm, what the picture's colour shows) in a few characters;
+    tiny tensors in full."""
+    import numpy as np
+
+    from minigrad.backend import to_numpy
+
+    arr = np.asarray(to_numpy(getattr(x, "data", x)), dtype=np.float64)
+    if arr.size <= 3:
+        return summary(x)
+    return f"‖{fmt(float(np.linalg.norm(arr)), 4)}‖" if norm else f"mean {fmt(float(arr.mean()), 4)}"
+
+
+def _model_of(root, namespace: dict):
+    """The learner's model whose parameters are in this graph (its clusters are then named layers.0, ...)."""
+    from minigrad.autograd import topological_order
+
+    in_graph = {id(n) for n in topological_order(root)}
+    for value in namespace.values():
+        if callable(getattr(type(value), "named_parameters", None)) and not hasattr(value, "_prev"):
+            try:
+                if any(id(p) in in_graph for p in value.parameters()):
+                    return value
+            except Exception:  # noqa: BLE001 - naming clusters is a nicety
+                continue
+    return None
+
+
 def outline(root, namespace: dict) -> list[str]:
-    """One line per node, inputs first: name = definition, its data and grad, and a flag for bad gradients."""
+    """One line per node, inputs first: name = definition, its data and grad, and a flag for bad gradients.
+
+    Tensors show their shape, the mean of their data and the norm of their gradient, so a
+    line stays readable in 80 columns.
+    """
     from minigrad.viz.graph import classify, grad_norm
 
     names = NodeNames(root, namespace)
@@ -31,14 +63,24 @@ def outline(root, namespace: dict) -> list[str]:
     rows = []
     for node in reversed(names.order):
         definition = names.definition(node)
-        head = f"{names[node]} = {definition}" if definition else f"{names[node]} (input)"
-        shape = f"shape {tuple(node.shape)}  " if hasattr(node, "shape") else ""
+        if definition:
+            head = f"{names[node]} = {definition}"
+        elif getattr(node, "_released", False):
+            head = f"{names[node]} (its graph was freed)"
+        else:
+            head = f"{names[node]} (input)"
+        tensor = hasattr(node, "shape")
         flag = None if fresh else classify(grad_norm(node))
         flag_text = paint(f"  ← {FLAG_WORDS[flag]}", "red") if flag in FLAG_WORDS else ""
-        grad = "-" if fresh else summary(node.grad)
-        rows.append((head, f"{shape}data {summary(node.data)}", f"grad {grad}{flag_text}"))
-    width = max(len(r[0]) for r in rows)
-    dwidth = max(len(r[1]) for r in rows)
+        if fresh or node.grad is None:
+            grad = "-"
+        else:
+            grad = _tensor_text(node.grad, norm=True) if tensor else summary(node.grad)
+        data = f"{tuple(node.shape)} {_tensor_text(node, norm=False)}" if tensor else summary(node.data)
+        rows.append((head, f"data {data}", f"grad {grad}{flag_text}"))
+    # columns line up, but a long definition must not push every row past 80 columns
+    width = min(max(len(r[0]) for r in rows), 28)
+    dwidth = min(max(len(r[1]) for r in rows), 24)
     return [f"  {head.ljust(width)}  {data.ljust(dwidth)}  {grad}" for head, data, grad in rows]
 
 
@@ -74,14 +116,14 @@ def graph_command(session: Session, argline: str) -> None:
     from minigrad import viz
 
     try:
-        written = viz.render(root, path, collapse=collapse)
+        written = viz.render(root, path, collapse=collapse, model=_model_of(root, session.namespace))
     except viz.RenderError as exc:
         raise CommandError(str(exc)) from None
     except OSError as exc:
         raise CommandError(f"cannot write {path}: {exc.strerror or exc}") from None
     session.print(f"graph written to {paint(os.path.abspath(written), 'bold')}")
     if getattr(root, "_released", False):
-        session.print(paint("this graph was freed by backward(): only the result is left. "
+        session.print(paint("this graph was freed by backward(): only the result is left.\n"
                             "Call backward(retain_graph=True) to keep it for drawing.", "yellow"))
     if no_backward_yet(root):
         hint = f"L = {expression}; L.backward(); :graph L" if not expression.isidentifier() else \

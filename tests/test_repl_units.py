@@ -410,3 +410,17 @@ def test_op_parameters_that_are_arrays_are_not_printed_in_full():
     out = mg.where(a.numpy() > 0, a, 0.0).sum()
     text = "\n".join(Walk(out, {"a": a}).forward_text())
     assert "cond=<bool (2, 2)>" in text and "[[ True" not in text
+
+
+def test_graph_of_a_tensor_loss_is_compact_and_names_the_model_layers(tmp_path):
+    from minigrad.viz.term import strip_ansi
+
+    pic = tmp_path / "g.svg"
+    out, status = scripted("mg.manual_seed(0)\nmodel = nn.MLP([2, 8, 1])\nX, y = data.make_moons(8)\n"
+                           "loss = F.mse_loss(model(Tensor(X)), Tensor(y))\nloss.backward(retain_graph=True)\n"
+                           f":graph loss {pic} collapse=module\n")
+    assert status == 0
+    assert "layers.0: Linear" in pic.read_text()  # clusters named after the learner's model
+    lines = [strip_ansi(x) for x in out.splitlines() if x.startswith("  ")]
+    assert any(x.startswith("  model.layers.0.weight (input)") and "(2, 8)" in x and "grad ‖" in x for x in lines)
+    assert all(len(x) <= 80 for x in lines if not x.startswith("  n1 = "))
