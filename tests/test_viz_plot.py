@@ -124,3 +124,9 @@ def test_bars_plain_and_grouped(tmp_path):
     assert png_size(Path(path).read_bytes())[0] == 640
     with pytest.raises(ValueError, match="finite"):
         plot.bars({"a": float("nan")}, tmp_path / "bad.png")
+
+
+def test_bars_with_a_reference_line(tmp_path):
+    path = plot.bars({"small": {"train": 0.3, "dev": 0.31}, "medium": {"train": 0.1, "dev": 0.11}},
+                     tmp_path / "b.png", line=(0.1, "Bayes error"), xlabel="error")
+    assert png_size(Path(path).read_bytes())[0] == 640

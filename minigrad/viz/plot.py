@@ -277,9 +277,10 @@ def lines(series: Mapping[str, Any], path: str | os.PathLike, *, xlabel: str = "
 
 
 def bars(values: Mapping[str, Any], path: str | os.PathLike, *, xlabel: str = "", title: str = "",
-         logx: bool = False, colors: Sequence[str] | None = None) -> str:
+         logx: bool = False, colors: Sequence[str] | None = None, line: tuple[float, str] | None = None) -> str:
     """Horizontal bars, first name on top: ``{"loops": 12.5, ...}``, or grouped bars from
     ``{"A": {"precision": 0.8, "recall": 0.6}, ...}`` (one colour per inner name, with a legend).
+    ``line=(x, label)`` draws a dashed reference line across the bars (a Bayes error, a budget).
     """
     if not values:
         raise ValueError("bars: nothing to plot")
@@ -300,14 +301,16 @@ def bars(values: Mapping[str, Any], path: str | os.PathLike, *, xlabel: str = ""
             colour = list(colors) if colors else _COLOURS[0]
         ax.barh(np.arange(len(names)) + offset, nums, height * 0.95, color=colour,
                 label=str(key) if grouped else None)
+    if line is not None:
+        ax.axvline(line[0], color="k", linestyle="--", linewidth=1, label=line[1])
     ax.set_yticks(np.arange(len(names)), names)
     ax.invert_yaxis()  # first name on top, as it reads
     ax.set(title=title, xlabel=xlabel)
     if logx:
         ax.set_xscale("log")
     ax.grid(alpha=0.3, axis="x")
-    if grouped:
-        _legend_below(fig, len(inner))
+    if grouped or line is not None:
+        _legend_below(fig, len(inner) * grouped + (line is not None))
     return save_figure(fig, path)
 
 
