@@ -6,6 +6,7 @@ inspect_cmd.py, lesson.py, files.py (:save/:load).
 from __future__ import annotations
 
 import importlib
+import textwrap
 
 from .registry import COMMANDS, CommandError, command, find
 from .session import Quit, Session
@@ -30,8 +31,10 @@ def help_command(session: Session, argline: str) -> None:
             raise CommandError(f"no command :{name}")
         session.print(paint(cmd.usage, "bold"))
         session.print(f"  {cmd.summary}")
-        if cmd.details:
-            session.print("\n".join("  " + line for line in cmd.details.splitlines()))
+        for line in cmd.details.splitlines():  # indented by two, so each line is kept within 80 columns
+            indent = line[: len(line) - len(line.lstrip())]
+            for part in textwrap.wrap(line, 78, subsequent_indent=indent + "  ") or [""]:
+                session.print("  " + part)
         return
     session.print(paint("minigrad REPL", "bold") + ": Python with mg, Value, Tensor, nn, optim, data, viz, np and "
                   "no_grad ready,\nplus these commands (:help NAME explains one):")

@@ -144,7 +144,8 @@ DATA is X y, one expression giving (X, y), or a toy set:
 Options: epochs=N (100)  lr=X (adam/rmsprop 0.01, momentum 0.05, sgd 0.1)
   opt=sgd|momentum|rmsprop|adam (adam)  batch=N (64)  loss=bce|ce|mse
   (default from the targets: 0/1 with one output: bce on logits; integer
-  classes: ce; else mse)  seed=N (reseed first)  every=N (scripted: print every N)
+  classes: ce; else mse)  seed=N (reseed first)
+  every=N (without a terminal: print a progress line every N epochs)
 The view refreshes in place; Ctrl-C stops after the current mini-batch and the
 model keeps what it learned. The loss history is in _train (training the same
 model again continues it).
