@@ -130,3 +130,12 @@ def test_bars_with_a_reference_line(tmp_path):
     path = plot.bars({"small": {"train": 0.3, "dev": 0.31}, "medium": {"train": 0.1, "dev": 0.11}},
                      tmp_path / "b.png", line=(0.1, "Bayes error"), xlabel="error")
     assert png_size(Path(path).read_bytes())[0] == 640
+
+
+def test_images_grid(tmp_path):
+    pics = np.random.default_rng(0).uniform(size=(8, 16 * 16))
+    path = plot.images(pics, tmp_path / "i.png", columns=4, titles=[str(k) for k in range(8)],
+                       row_labels=["a", "b"], title="eight")
+    assert png_size(Path(path).read_bytes())[0] == 640
+    with pytest.raises(ValueError, match="8 pictures but 2 titles"):
+        plot.images(pics, tmp_path / "bad.png", titles=["a", "b"])

@@ -7,7 +7,8 @@
 * `grad_norm_history`  per-layer gradient norms over training, log scale, with the
                        vanishing (< 1e-7) and exploding (> 1e3) bands,
 * `lines`              any named series against x (accuracy vs data size, loss vs time...),
-* `bars`               named numbers as horizontal bars, optionally grouped.
+* `bars`               named numbers as horizontal bars, optionally grouped,
+* `images`             small grey-scale pictures in a grid, with titles or row labels.
 
 Each function writes the PNG atomically (temporary file, then rename) and returns
 its path. Figures are made with matplotlib's object API on an Agg canvas:
@@ -317,3 +318,35 @@ def bars(values: Mapping[str, Any], path: str | os.PathLike, *, xlabel: str = ""
 def _legend_below(fig: Any, entries: int) -> None:
     """The legend under the axes, in up to three columns: it never hides data or the title."""
     fig.legend(loc="outside lower center", ncols=min(3, max(1, entries)), fontsize=8)
+
+
+def images(pictures: Sequence[Any], path: str | os.PathLike, *, columns: int = 6,
+           shape: tuple[int, int] | None = None, titles: Sequence[str] | None = None,
+           row_labels: Sequence[str] | None = None, title: str = "") -> str:
+    """Grey-scale pictures (values in [0, 1]) in rows of ``columns``; a flat picture is reshaped to
+    ``shape`` (default: square). ``titles`` label each picture, ``row_labels`` each row."""
+    pics = [np.asarray(p.numpy() if hasattr(p, "numpy") else p, dtype=np.float64) for p in pictures]
+    if not pics:
+        raise ValueError("images: no pictures to show")
+    if titles is not None and len(titles) != len(pics):
+        raise ValueError(f"images: {len(pics)} pictures but {len(titles)} titles")
+    rows = -(-len(pics) // columns)
+    fig = _figure(6.4, 0.3 + 1.15 * rows)
+    axes = np.asarray(fig.subplots(rows, columns, squeeze=False))
+    for k, ax in enumerate(axes.flat):
+        ax.set(xticks=[], yticks=[])
+        if k >= len(pics):
+            ax.set_axis_off()
+            continue
+        pic = pics[k]
+        if pic.ndim == 1:
+            side = shape or (int(round(np.sqrt(pic.size))),) * 2
+            pic = pic.reshape(side)
+        ax.imshow(pic, cmap="gray", vmin=0, vmax=1)
+        if titles is not None:
+            ax.set_title(titles[k], fontsize=7)
+    for row, label in enumerate(row_labels or []):
+        axes[row, 0].set_ylabel(label, fontsize=9)
+    if title:
+        fig.suptitle(title, fontsize=9)
+    return save_figure(fig, path)
