@@ -106,15 +106,27 @@ def _choose_loss(name: str | None, model: Any, y: Any, out_dim: int) -> tuple[st
     from minigrad.nn import functional as F
 
     y_arr = np.asarray(y.numpy() if hasattr(y, "numpy") else y)
+    classes = np.unique(y_arr) if y_arr.dtype.kind in "iub" or y_arr.size and np.all(y_arr == np.round(y_arr)) else []
     if name is None:
         if y_arr.dtype.kind in "iu" and out_dim > 1:
             name = "ce"
         elif out_dim == 1 and set(np.unique(y_arr)).issubset({0, 1}):
             name = "bce"
+        elif y_arr.dtype.kind in "iu" and out_dim == 1 and len(classes) > 2:
+            raise CommandError(f"the targets are {len(classes)} classes but the model has 1 output: give it one "
+                               f"output per class (e.g. nn.MLP([2, 16, {len(classes)}])) for loss=ce, "
+                               "or say loss=mse to fit the class numbers")
         else:
             name = "mse"
     if name not in LOSSES:
         raise CommandError(f"loss= must be one of {', '.join(LOSSES)}, got {name!r}")
+    if name == "ce":
+        if out_dim < 2:
+            raise CommandError("loss=ce needs one output per class, but the model has 1 output "
+                               "(two classes with one output: loss=bce)")
+        if len(classes) == 0 or classes.min() < 0 or classes.max() >= out_dim:
+            raise CommandError(f"loss=ce needs whole-number class targets in 0..{out_dim - 1} "
+                               f"(the model has {out_dim} outputs)")
     if name == "bce":
         ends_in_sigmoid = type(list(model.modules())[-1]).__name__ == "Sigmoid"
         return ("bce", F.binary_cross_entropy if ends_in_sigmoid else F.binary_cross_entropy_with_logits)
@@ -199,8 +211,11 @@ def run(session: Session, model: Any, model_name: str, X: Any, y: Any, described
         raise CommandError(f"X has {len(X_arr)} rows but y has {len(y_arr)}")
     if X_arr.dtype.kind == "f" and X_arr.dtype != np.float32:
         X_arr = X_arr.astype(np.float32)
-    with mg.no_grad():
-        out_dim = int(np.prod(model(mg.Tensor(X_arr[:2], device=device)).shape[1:]) or 1)
+    try:
+        with mg.no_grad():
+            out_dim = int(np.prod(model(mg.Tensor(X_arr[:2], device=device)).shape[1:]) or 1)
+    except ValueError as exc:  # ShapeError included: say it in one line, naming the data's shape
+        raise CommandError(f"{model_name} does not take X of shape {X_arr.shape}: {exc}") from None
     loss_name, loss_fn = _choose_loss(loss_name, model, y_arr, out_dim)
     if loss_name in ("bce", "mse") and y_arr.ndim == 1 and out_dim == 1:
         y_arr = y_arr.reshape(-1, 1)

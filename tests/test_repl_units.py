@@ -424,3 +424,12 @@ def test_graph_of_a_tensor_loss_is_compact_and_names_the_model_layers(tmp_path):
     lines = [strip_ansi(x) for x in out.splitlines() if x.startswith("  ")]
     assert any(x.startswith("  model.layers.0.weight (input)") and "(2, 8)" in x and "grad ‖" in x for x in lines)
     assert all(len(x) <= 80 for x in lines if not x.startswith("  n1 = "))
+
+
+def test_train_mismatches_are_one_line_errors():
+    out, status = scripted("m = nn.MLP([3, 4, 1])\n:train m moons epochs=1\n"
+                           "m2 = nn.MLP([2, 4, 1])\n:train m2 moons loss=ce epochs=1\n:train m2 blobs epochs=1\n")
+    assert status == 1 and "Traceback" not in out
+    assert "m does not take X of shape (200, 2): Linear(3 -> 4)" in out
+    assert "loss=ce needs one output per class, but the model has 1 output" in out
+    assert "the targets are 3 classes but the model has 1 output" in out
