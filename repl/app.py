@@ -79,12 +79,30 @@ def main(argv: list[str] | None = None) -> int:
 _CONTINUATIONS = ("else", "elif", "except", "finally", ")", "]", "}")
 
 
+class Lines:
+    """The script's lines, read one at a time by the loop and by questions (:step --quiz answers);
+    a question that meets a ``:command`` instead of an answer puts it back for the loop to run."""
+
+    def __init__(self, stream: Iterable[str] | TextIO):
+        self._it = iter(stream)
+        self._back: list[str] = []
+
+    def __iter__(self) -> "Lines":
+        return self
+
+    def __next__(self) -> str:
+        return self._back.pop() if self._back else next(self._it)
+
+    def push(self, line: str) -> None:
+        self._back.append(line)
+
+
 def run_script(session: Session, stream: Iterable[str] | TextIO) -> int:
     """Run lines from ``stream`` like a Python prompt would: blocks end at an empty line, ``:commands`` run as typed.
 
     A failing line prints a short traceback and the script goes on.
     """
-    lines = iter(stream)
+    lines = Lines(stream)
     session.lines = lines
     buffer: list[str] = []
     failed = False

@@ -100,6 +100,9 @@ def _ask(session: Session, question: str, tensor: bool, tries: int = 3) -> str |
     """The learner's answer; one that cannot be read (a typo, a name) is asked again rather than marked wrong."""
     for _ in range(tries):
         answer = session.ask(question)
+        if answer is not None and answer.lstrip().startswith(":"):
+            session.print(paint("  (that is a command: the quiz stops here; type it again at the prompt)", "grey"))
+            return None
         if answer is None or not answer.strip() or answer.strip().lower() in ("q", "quit"):
             return answer
         try:

@@ -54,6 +54,9 @@ class Session:
                 return None
         self.print(prompt, end="")
         line = next(self.lines, None) if self.lines is not None else None
+        if line is not None and line.lstrip().startswith(":") and hasattr(self.lines, "push"):
+            self.lines.push(line)  # a command, not an answer: the questions end and the script runs it
+            line = None
         if line is None:
             self.print("")
             return None

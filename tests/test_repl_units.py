@@ -433,3 +433,9 @@ def test_train_mismatches_are_one_line_errors():
     assert "m does not take X of shape (200, 2): Linear(3 -> 4)" in out
     assert "loss=ce needs one output per class, but the model has 1 output" in out
     assert "the targets are 3 classes but the model has 1 output" in out
+
+
+def test_a_command_during_a_scripted_quiz_ends_the_quiz_and_still_runs():
+    out, status = scripted('a = Value(2.0, label="a")\n:step --quiz a*a\n:seed 3\nprint("after")\n')
+    assert status == 0
+    assert "(quiz stopped" in out and "random seed set to 3" in out and "after" in out
