@@ -268,3 +268,19 @@ def test_zero_gradient_has_its_own_style_and_legend_entry():
     assert fill != G.FLAG_STYLES["vanishing"][0]
     assert g.info["flags"]["zero"] == 1 and "vanishing" not in g.info["flags"]
     assert "exactly 0" in node_lines(g.source)["legend"]
+
+
+def test_a_long_chain_of_modules_is_folded_even_under_max_nodes():
+    # a 10-hidden-layer tanh net has few boxes (< max_nodes) but a chain ~70 long: an unreadable strip unfolded
+    mg.manual_seed(0)
+    model = nn.MLP([2] + [16] * 10 + [1], activation="tanh")
+    loss = nn.functional.mse_loss(model(mg.randn(8, 2)), mg.randn(8, 1))
+    loss.backward(retain_graph=True)
+    g = viz.draw(loss, model=model)
+    assert g.info["nodes"] * 2 < G.DEFAULT_MAX_NODES and g.info["collapse"] == "module"
+    assert "max_depth=40" in g.source
+    assert viz.draw(loss, model=model, max_depth=1000).info["collapse"] is None
+    small = mg.Value(1.0, label="x")
+    for _ in range(30):  # a long chain with no modules to fold stays as it is
+        small = small.tanh()
+    assert viz.draw(small).info["collapse"] is None

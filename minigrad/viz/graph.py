@@ -27,6 +27,7 @@ import numpy as np
 VANISHING = 1e-7  # |grad| below this: the signal no longer reaches these weights
 EXPLODING = 1e3  # |grad| above this: one step would throw the weights far away
 DEFAULT_MAX_NODES = 150  # more boxes than this is hard to read and slow to lay out (seconds): collapse
+DEFAULT_MAX_DEPTH = 40  # a chain longer than this many boxes (ops included) is metres wide in LR: fold modules
 COLLAPSE_MODES = (None, "module", "all")
 
 FONT = "Helvetica"
@@ -314,13 +315,15 @@ class Graph(graphviz.Digraph):
 
 def draw(root: Any, show_data: bool = True, show_grad: bool = True, collapse: str | None = None,
          max_nodes: int = DEFAULT_MAX_NODES, rankdir: str = "LR", model: Any = None,
-         legend: bool = True) -> Graph:
+         legend: bool = True, max_depth: int = DEFAULT_MAX_DEPTH) -> Graph:
     """The computation graph that produced ``root`` (a Value, a Tensor, or a list of them) as a Digraph.
 
     ``collapse="module"`` draws each module as one summary box (parameter count and
     gradient norm); ``"all"`` also folds the inputs and the ops outside modules. With
     ``collapse=None`` the graph is collapsed only when it has more than ``max_nodes``
-    boxes. ``model`` (optional) names the clusters after its attributes (``layers.0``).
+    boxes, or when its longest chain of boxes is longer than ``max_depth`` and it has
+    modules to fold (a 20-layer net is a strip too long to read). ``model`` (optional)
+    names the clusters after its attributes (``layers.0``).
     """
     if collapse not in COLLAPSE_MODES:
         raise ValueError(f"draw: collapse must be one of {COLLAPSE_MODES}, got {collapse!r}")
@@ -338,7 +341,9 @@ def draw(root: Any, show_data: bool = True, show_grad: bool = True, collapse: st
 
     detailed = len(nodes) + sum(1 for n in nodes if n._prev)
     level = {None: 0, "module": 1, "all": 2}[collapse]
-    if level == 0 and detailed > max_nodes:
+    depth = _depth(nodes)
+    too_deep = depth > max_depth and bool(modules.module)
+    if level == 0 and (detailed > max_nodes or too_deep):
         level = 1 if modules.module else 2
     builder = _Builder(roots, nodes, modules, magnitudes, show_data, show_grad, rankdir)
     builder.build(level)
@@ -353,7 +358,9 @@ def draw(root: Any, show_data: bool = True, show_grad: bool = True, collapse: st
     if show_grad and all(m is None for m in magnitudes.values()):
         notes.append(NO_GRAD_NOTE)
     if level and collapse is None:
-        notes.append(f"{detailed} boxes folded into {builder.count} (more than max_nodes={max_nodes})")
+        why = f"more than max_nodes={max_nodes}" if detailed > max_nodes else \
+            f"a chain {depth} boxes long, more than max_depth={max_depth}"
+        notes.append(f"{detailed} boxes folded into {builder.count} ({why})")
     flags = Counter(classify(m) for m in magnitudes.values() if m is not None)
     if legend and show_grad and flags:
         builder.add_legend()
@@ -364,6 +371,14 @@ def draw(root: Any, show_data: bool = True, show_grad: bool = True, collapse: st
     g.info = {"nodes": len(nodes), "boxes": builder.count, "collapse": (None, "module", "all")[level],
               "flags": dict(flags), "released": RELEASED_NOTE in notes}
     return g
+
+
+def _depth(nodes: list) -> int:
+    """Boxes on the longest input-to-output chain, an op ellipse counting as one (nodes come parents first)."""
+    depth: dict[int, int] = {}
+    for n in nodes:
+        depth[id(n)] = 1 + max((depth[id(p)] + 1 for p in n._prev), default=0)
+    return max(depth.values(), default=0)
 
 
 def _record(body: str, stacked: bool, rankdir: str) -> str:
