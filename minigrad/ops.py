@@ -79,7 +79,9 @@ class Function:
 
     def describe(self) -> str:
         """The op with its parameters, e.g. ``sum(axis=1)``, for pictures and the REPL."""
-        shown = ", ".join(f"{k}={v}" for k, v in self.params.items() if v is not None and k != "index")
+        # None and False are the defaults (axis=None, keepdims=False): showing them is noise
+        shown = ", ".join(f"{k}={v}" for k, v in self.params.items()
+                          if v is not None and v is not False and k != "index")
         return f"{self.name}({shown})" if shown else self.name
 
 
@@ -359,6 +361,11 @@ class MatMul(Function):
     name, formulas = "@", ("g @ bᵀ", "aᵀ @ g")
 
     def forward(self, xp, a, b):
+        if a.ndim and b.ndim and a.shape[-1] != b.shape[0 if b.ndim == 1 else -2]:
+            # NumPy's own message speaks of gufunc signatures; say what a learner can fix
+            where = "its only axis" if b.ndim == 1 else "its second-to-last axis"
+            raise ValueError(f"inner sizes differ: a has {a.shape[-1]} columns (its last axis), "
+                             f"b has {b.shape[0 if b.ndim == 1 else -2]} rows ({where})")
         self.saved = (a, b)
         return a @ b
 
