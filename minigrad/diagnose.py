@@ -121,11 +121,12 @@ def _fmt_frac(v: float | None) -> str:
 
 def format_stats(records: Sequence[LayerStats]) -> str:
     """A readable table of `LayerStats` records, one line per layer."""
-    head = (f"{'layer':<14}{'kind':<10}{'act mean':>9} {'act std':>9} {'dead':>6} {'sat':>6} "
+    width = max([len("layer")] + [len(r.name) for r in records]) + 1  # full names: nested layers stay readable
+    head = (f"{'layer':<{width}}{'kind':<10}{'act mean':>9} {'act std':>9} {'dead':>6} {'sat':>6} "
             f"{'|dW|':>9} {'|dout|':>9}  flags")
     lines = [head, "-" * len(head)]
     for r in records:
-        lines.append(f"{r.name[:13]:<14}{r.kind[:9]:<10}{_fmt(r.act_mean)} {_fmt(r.act_std)} "
+        lines.append(f"{r.name:<{width}}{r.kind[:9]:<10}{_fmt(r.act_mean)} {_fmt(r.act_std)} "
                      f"{_fmt_frac(r.dead_fraction)} {_fmt_frac(r.saturated_fraction)} "
                      f"{_fmt(r.grad_norm)} {_fmt(r.out_grad_norm)}  {' '.join(r.flags)}")
     return "\n".join(lines)
