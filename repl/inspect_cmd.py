@@ -85,7 +85,7 @@ def inspect_command(session: Session, argline: str) -> None:
         raise CommandError(f"{name} is a {type(model).__name__}, not a model (an nn.Module)")
     loss_fn = None
     if len(positional) > 1:
-        from .train import _choose_loss, parse_data
+        from .train import parse_data
 
         X, y, described = parse_data(session, positional[1:])
     elif model in session.train_data:

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import asdict, dataclass, field
+
+from minigrad.fileio import atomic_open
 
 
 def progress_path() -> str:
@@ -32,12 +33,8 @@ class Progress:
 
     def save(self) -> None:
         """Write atomically (temp file + rename), so an interrupted write never loses the old progress."""
-        path = progress_path()
-        folder = os.path.dirname(os.path.abspath(path))
         try:
-            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".minigrad_progress.")
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
+            with atomic_open(progress_path(), "w", encoding="utf-8") as f:
                 json.dump(asdict(self), f)
-            os.replace(tmp, path)
         except OSError:
             pass  # progress is a convenience: a read-only home must not break the lesson

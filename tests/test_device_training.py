@@ -6,7 +6,6 @@ draws (init, dropout masks) are made on the host, so both devices see the same n
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 import minigrad as mg
 from minigrad import Tensor, data, nn, optim

@@ -16,9 +16,10 @@ import shutil
 import subprocess
 import sys
 import sysconfig
-import tempfile
 from pathlib import Path
 from typing import Any
+
+from ..fileio import atomic_write
 
 RENDERERS = ("dot", "pure")
 FORMATS = ("png", "svg", "pdf")
@@ -115,31 +116,6 @@ def _install_hint(name: str) -> str:
     if name == "dot":
         return "apt-get install graphviz, brew install graphviz, or leave it to graphviz-pure"
     return "pip install graphviz-pure (a dependency of minigrad: reinstall minigrad)"
-
-
-def atomic_write(path: str | os.PathLike, data: bytes) -> str:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        # mkstemp makes the file private (0600); a picture gets the usual permissions, as open() would give it
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return str(target)
-
-
-def _umask() -> int:
-    """The process's umask (read by setting it and putting it back)."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
 
 
 def render(root_or_digraph: Any, path: str | os.PathLike = "graph.png", renderer: str | None = None,
