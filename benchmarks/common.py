@@ -96,7 +96,7 @@ def _fmt_target(row: Row) -> str:
     if row.target is None:
         return ""
     if row.absolute:
-        return f"{'>=' if row.at_least else '<'} {_fmt_value(row.target, row.unit)}"
+        return f"{'>=' if row.at_least else '<='} {_fmt_value(row.target, row.unit)}"
     return f"{'>=' if row.at_least else '<='} {row.target:g}x"
 
 

@@ -303,6 +303,20 @@ def _peak_and_growth(make: Callable[[], Callable[[], Any]], steps: int) -> tuple
     return peak, after_all - after_warmup
 
 
+def _cycle_garbage_per_step(step: Callable[[], Any], steps: int = 50) -> float:
+    """Objects per step that only the cycle collector can free (0: plain reference counting frees every step)."""
+    for _ in range(3):
+        step()
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(steps):
+            step()
+        return gc.collect() / steps
+    finally:
+        gc.enable()
+
+
 # -- the benchmark ---------------------------------------------------------------------------------
 def run(quick: bool = False, **_: Any) -> tuple[list[Row], str]:
     weights = initial_weights()
@@ -340,5 +354,7 @@ def run(quick: bool = False, **_: Any) -> tuple[list[Row], str]:
             target=1.3),
         Row(MEM_SECTION, f"growth from step 10 to step {steps}", mg_growth / 1024, "KiB", "numpy",
             np_growth / 1024, target=100, absolute=True, compare=False),
+        Row(MEM_SECTION, "objects per step left to the cycle collector", _cycle_garbage_per_step(mg_step), "",
+            target=0, absolute=True),
     ]
     return rows, "\n".join(text)

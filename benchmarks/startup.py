@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from typing import Any
 
@@ -36,7 +37,9 @@ def prompt_time(argv: list[str], repeats: int, timeout: float = 20.0) -> float:
     import pexpect
 
     best = float("inf")
-    env = dict(os.environ, TERM="xterm", PYTHONSTARTUP="")
+    # a throw-away history file: timing the REPL must not write to the user's own history
+    env = dict(os.environ, TERM="xterm", PYTHONSTARTUP="",
+               MINIGRAD_HISTORY=os.path.join(tempfile.gettempdir(), f"minigrad-bench-history-{os.getpid()}"))
     for _ in range(repeats):
         start = time.perf_counter()
         child = pexpect.spawn(argv[0], argv[1:], env=env, encoding="utf-8", timeout=timeout, dimensions=(24, 100))
