@@ -3,8 +3,7 @@
 Three implementations of the same step, from the same initial weights on the same batch:
 
 * minigrad: ``nn.Sequential`` of ``nn.Linear``/``nn.ReLU``, ``nn.functional.cross_entropy``
-  and ``optim.Adam`` (or, where those modules are not there yet, the same step written
-  with raw Tensors and an in-place Adam loop),
+  and ``optim.Adam``, as a learner writes it,
 * NumPy by hand: the same matrix products and element-wise work and nothing else,
   which is the floor for any engine built on NumPy,
 * PyTorch on the CPU.
@@ -130,17 +129,7 @@ def torch_trainer(weights: list[np.ndarray], x: np.ndarray, y: np.ndarray, devic
 
 
 # -- minigrad ---------------------------------------------------------------------------------
-def _has_nn() -> bool:
-    try:
-        import minigrad.nn  # noqa: F401
-        import minigrad.optim  # noqa: F401
-
-        return hasattr(minigrad.nn, "Sequential") and hasattr(minigrad.optim, "Adam")
-    except ImportError:
-        return False
-
-
-def _copy_into(params: list, weights: list[np.ndarray]) -> None:
+def _copy_into(params: list, weights: list) -> None:
     """Copy (in, out) weights into minigrad parameters, transposing for (out, in) layouts."""
     if len(params) != len(weights):
         raise RuntimeError(f"expected {len(weights)} parameters, the model has {len(params)}")
@@ -151,66 +140,32 @@ def _copy_into(params: list, weights: list[np.ndarray]) -> None:
         p.data[...] = src
 
 
-class RawAdam:
-    """The in-place Adam of `NumpyAdam` applied to minigrad parameters (until minigrad.optim exists)."""
-
-    def __init__(self, params: list):
-        self.params = params
-        self.inner = NumpyAdam([p.data for p in params])
-
-    def zero_grad(self) -> None:
-        for p in self.params:
-            p.grad = None
-
-    def step(self) -> None:
-        self.inner.step([p.grad.data for p in self.params])
-
-
 def minigrad_trainer(weights: list[np.ndarray], x: np.ndarray, y: np.ndarray, device: str = "cpu"
                      ) -> tuple[Callable[[], float], str]:
-    """The training step in minigrad, and which API it used."""
+    """The training step in minigrad, as a learner writes it, and a description of it."""
     import minigrad as mg
+    from minigrad import nn, optim
 
     xm, ym = mg.Tensor(x, device=device), mg.Tensor(y, device=device)
-    if _has_nn():
-        from minigrad import nn, optim
+    layers: list = []
+    sizes = _sizes(weights)
+    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+        layers += [nn.Linear(n_in, n_out), nn.ReLU()]
+    model = nn.Sequential(*layers[:-1])
+    if device != "cpu":
+        model = model.to(device)
+    _copy_into(model.parameters(), [mg.Tensor(w, device=device).data for w in weights])
+    opt = optim.Adam(model.parameters(), lr=LR, betas=BETAS, eps=EPS)
+    loss_fn = nn.functional.cross_entropy
 
-        layers: list = []
-        sizes = _sizes(weights)
-        for n_in, n_out in zip(sizes[:-1], sizes[1:]):
-            layers += [nn.Linear(n_in, n_out), nn.ReLU()]
-        model = nn.Sequential(*layers[:-1])
-        if device != "cpu":
-            model = model.to(device)
-        _copy_into(model.parameters(), [mg.Tensor(w, device=device).data for w in weights])
-        opt = optim.Adam(model.parameters(), lr=LR, betas=BETAS, eps=EPS)
-        loss_fn = nn.functional.cross_entropy
-
-        def step() -> float:
-            opt.zero_grad()
-            loss = loss_fn(model(xm), ym)
-            loss.backward()
-            opt.step()
-            return loss.data
-
-        return step, "nn.Sequential + functional.cross_entropy + optim.Adam"
-
-    params = [mg.Tensor(w.copy(), requires_grad=True, device=device) for w in weights]
-    W1, b1, W2, b2, W3, b3 = params
-    opt = RawAdam(params)
-    rows = np.arange(len(y))
-
-    def raw_step() -> float:
+    def step() -> float:
         opt.zero_grad()
-        h = (xm @ W1 + b1).relu()
-        h = (h @ W2 + b2).relu()
-        logits = h @ W3 + b3
-        loss = -logits.log_softmax(axis=-1)[rows, y].mean()
+        loss = loss_fn(model(xm), ym)
         loss.backward()
         opt.step()
         return loss.data
 
-    return raw_step, "raw Tensors + in-place Adam (minigrad.nn/optim not there yet)"
+    return step, "nn.Sequential + functional.cross_entropy + optim.Adam"
 
 
 # -- profile --------------------------------------------------------------------------------------

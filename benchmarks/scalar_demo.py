@@ -53,36 +53,9 @@ def demo_step(value_cls: type, model: Callable, params: list, X: list, y: list, 
     return total_loss.data
 
 
-class _Neuron:
-    """micrograd's Neuron over minigrad's Value: the fallback until minigrad.nn.scalar exists."""
-
-    def __init__(self, w: list, b: float, nonlin: bool):
-        from minigrad import Value
-
-        self.w, self.b, self.nonlin = [Value(v) for v in w], Value(b), nonlin
-
-    def __call__(self, x: list) -> Any:
-        act = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
-        return act.relu() if self.nonlin else act
-
-    def parameters(self) -> list:
-        return self.w + [self.b]
-
-
 def _minigrad_model(mm: Any) -> tuple[Callable, list, str]:
-    """minigrad's scalar MLP with micrograd's initial weights copied in (and which model was used)."""
-    try:
-        from minigrad.nn.scalar import MLP
-    except ImportError:
-        layers = [[_Neuron([w.data for w in n.w], n.b.data, n.nonlin) for n in layer.neurons] for layer in mm.layers]
-
-        def model(x: list) -> Any:
-            for layer in layers:
-                out = [n(x) for n in layer]
-                x = out[0] if len(out) == 1 else out
-            return x
-
-        return model, [p for layer in layers for n in layer for p in n.parameters()], "benchmark's own MLP"
+    """minigrad's scalar MLP with micrograd's initial weights copied in."""
+    from minigrad.nn.scalar import MLP
 
     nouts = [len(layer.neurons) for layer in mm.layers]
     model = MLP(len(mm.layers[0].neurons[0].w), nouts)
