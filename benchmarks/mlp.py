@@ -181,7 +181,7 @@ _GROUPS = (  # (label, path fragment, function name or None for the whole file)
     ("engine: other tensor.py (operators, _lift, release)", "minigrad/tensor.py", None),
     ("ops: Function forward/backward bodies", "minigrad/ops.py", None),
     ("optimizer: optim.Adam bookkeeping and update", "minigrad/optim", None),
-    ("loss: nn.functional.cross_entropy (checks + composed ops)", "minigrad/nn/functional.py", None),
+    ("loss: nn.functional.cross_entropy (target checks, calls ops.CrossEntropy)", "minigrad/nn/functional.py", None),
     ("nn: Module.__call__ and layers", "minigrad/nn/", None),
     ("backend helpers (array_module, device_of)", "minigrad/backend.py", None),
 )
@@ -227,8 +227,9 @@ def overhead_report(quick: bool = False) -> str:
     lines = [f"Overhead breakdown: the same step at {'-'.join(map(str, TINY))}, batch 4, where array work is "
              f"negligible: minigrad {t['minigrad'] * 1e6:.0f} µs vs NumPy {t['numpy'] * 1e6:.0f} µs per step "
              f"(+{(t['minigrad'] - t['numpy']) * 1e6:.0f} µs of fixed cost per step).",
-             "  share of minigrad's step (cProfile self time):"]
-    lines += [f"    {share / grand:6.1%}  {label}" for label, share in sorted(totals.items(), key=lambda kv: -kv[1])]
+             "  share of minigrad's step (cProfile self time; µs = share of the unprofiled step time):"]
+    lines += [f"    {share / grand:6.1%}  {share / grand * t['minigrad'] * 1e6:5.1f} µs  {label}"
+              for label, share in sorted(totals.items(), key=lambda kv: -kv[1])]
     top = sorted(stats.items(), key=lambda kv: -kv[1][2])[:12]
     lines.append("  busiest functions (self time, calls per step):")
     for (filename, line, func), (_cc, nc, tottime, _cum, _callers) in top:
