@@ -24,6 +24,8 @@ from typing import Any, Iterable
 import graphviz
 import numpy as np
 
+from .term import fmt
+
 VANISHING = 1e-7  # |grad| below this: the signal no longer reaches these weights
 EXPLODING = 1e3  # |grad| above this: one step would throw the weights far away
 DEFAULT_MAX_NODES = 150  # more boxes than this is hard to read and slow to lay out (seconds): collapse
@@ -102,15 +104,6 @@ def _style(magnitude: float | None) -> dict[str, str]:
 
 
 # -- text --------------------------------------------------------------------------------------
-def fmt(x: float) -> str:
-    """A number in at most ~9 characters: fixed point for ordinary sizes, scientific otherwise."""
-    if not math.isfinite(x):
-        return "nan" if math.isnan(x) else ("inf" if x > 0 else "-inf")
-    if x == 0 or 1e-3 <= abs(x) < 1e4:
-        return f"{x:.4f}"
-    return f"{x:.2e}"
-
-
 def _esc(text: str) -> str:
     """Escape the characters that structure a Graphviz record label."""
     for ch in "\\{}|<>\"":

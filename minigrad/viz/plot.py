@@ -18,11 +18,12 @@ open in the caller's session.
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
+
+from ..fileio import atomic_open
 
 VANISHING = 1e-7
 EXPLODING = 1e3
@@ -44,16 +45,8 @@ def save_figure(fig: Any, path: str | os.PathLike, dpi: int = 100) -> str:
     target = Path(path)
     if target.suffix.lower() != ".png":
         raise ValueError(f"plots are written as PNG: {str(path)!r} should end in .png")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            fig.savefig(f, format="png", dpi=dpi)
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_open(target) as f:
+        fig.savefig(f, format="png", dpi=dpi)
     return str(target)
 
 

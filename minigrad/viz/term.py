@@ -87,7 +87,8 @@ def _fit(text: str, width: int) -> str:
     return text[:width].ljust(width)
 
 
-def _fmt(x: float) -> str:
+def fmt(x: float) -> str:
+    """A number in at most ~9 characters: fixed point for ordinary sizes, scientific otherwise."""
     if not math.isfinite(x):
         return "nan" if math.isnan(x) else ("inf" if x > 0 else "-inf")
     if x == 0 or 1e-3 <= abs(x) < 1e4:
@@ -153,7 +154,7 @@ def bars(values: Mapping[str, float] | Sequence[Any], width: int | None = None, 
             cells.append((" ", None) if band is None else (_BANDS[band][0 if on else 1], _BANDS[band][2]))
         word = {"ok": "ok", "zero": "ZERO", "vanishing": "VAN", "exploding": "EXP", "nonfinite": "NaN"}[flag]
         word = _paint(word.ljust(4), _BOLD + ";" + fill_code, on and flag != "ok") if flag != "ok" else word.ljust(4)
-        lines.append(f"{_fit(name, name_w)} {_runs(cells, on)} {_fmt(v)[:9]:>9} {word}")
+        lines.append(f"{_fit(name, name_w)} {_runs(cells, on)} {fmt(v)[:9]:>9} {word}")
     lines.append(" " * (name_w + 1) + _axis(lo_exp, hi_exp, bar_w) + " " * 15)
     band_key = (f"{'░' if on else '.'} vanishing < 1e-7   {'░' if on else ':'} exploding > 1e3   log scale")
     lines.append(_fit(" " * (name_w + 1) + band_key, width))
@@ -194,12 +195,12 @@ def sparkline(values: Iterable[float], width: int | None = None, color: bool | N
     if data.size == 0:
         return _fit(left + "(no values yet)", width)
     finite = data[np.isfinite(data)]
-    right = f" {_fmt(float(data[-1]))}"
+    right = f" {fmt(float(data[-1]))}"
     if finite.size:
-        right += f" min {_fmt(float(finite.min()))}"
+        right += f" min {fmt(float(finite.min()))}"
     spark_w = width - len(left) - len(right)
     if spark_w < 5:
-        right = f" {_fmt(float(data[-1]))}"
+        right = f" {fmt(float(data[-1]))}"
         spark_w = width - len(left) - len(right)
     if spark_w < 5:
         raise ValueError(f"sparkline: width {width} leaves no room for the curve; shorten the label")
