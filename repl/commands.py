@@ -64,7 +64,7 @@ def device_command(session: Session, argline: str) -> None:
         try:
             mg.set_default_device(name)
         except mg.DeviceError as exc:
-            raise CommandError(str(exc)) from None
+            raise CommandError(str(exc), usage=False) from None
         session.print(f"new tensors go to {mg.default_device()} (existing tensors stay where they are: use .to())")
     else:
         session.print(f"device: {mg.default_device()}")

@@ -15,7 +15,15 @@ if TYPE_CHECKING:
 
 
 class CommandError(Exception):
-    """Wrong use of a command: printed as one line (no traceback), the session goes on."""
+    """Wrong use of a command: printed as one line (no traceback), the session goes on.
+
+    ``usage=False`` for failures that are not about the command's words (a missing GPU,
+    say), where repeating the usage line would only distract.
+    """
+
+    def __init__(self, message: str, usage: bool = True):
+        super().__init__(message)
+        self.usage = usage
 
 
 @dataclass

@@ -116,7 +116,8 @@ class Session:
             raise
         except registry.CommandError as exc:
             self.error(f":{cmd.name}: {exc}")
-            self.print(paint(f"usage: {cmd.usage}", "grey"))
+            if exc.usage:
+                self.print(paint(f"usage: {cmd.usage}", "grey"))
         except KeyboardInterrupt:
             self.error(f":{cmd.name} interrupted")
         except Exception as exc:  # noqa: BLE001 - an error in a command must not end the session
