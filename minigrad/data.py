@@ -621,7 +621,16 @@ def _take(a: Any, index: Any) -> Any:
         if not isinstance(index, slice):
             index = to_device(index, a.device)  # CuPy wants its index arrays on the GPU
         return Tensor._make(a.data[index], False, (), None, "")
+    if _on_device(a):  # a bare CuPy array: np.asarray would refuse it, so index it where it lives
+        from .backend import to_device  # noqa: PLC0415
+
+        return a[index if isinstance(index, slice) else to_device(index, "cuda")]
     return np.asarray(a)[index]
+
+
+def _on_device(x: Any) -> bool:
+    """True for a bare GPU (CuPy) array, which refuses np.asarray."""
+    return hasattr(x, "__cuda_array_interface__") and not _is_tensor(x)
 
 
 # -- standardisation ---------------------------------------------------------------------------
@@ -656,8 +665,15 @@ class Standardizer:
                              f"{tuple(X.shape[1:])}")
 
     def _apply(self, X: Any, forward: bool) -> Any:
-        X = X if _is_tensor(X) else np.asarray(X)
+        X = X if _is_tensor(X) or _on_device(X) else np.asarray(X)
         self._check(X)
+        if _on_device(X):  # a bare CuPy array: the statistics go to its device, the result stays there
+            from .backend import array_module, to_device  # noqa: PLC0415
+
+            dtype = X.dtype if X.dtype.kind == "f" else np.float32
+            mean, std = to_device(self.mean.astype(dtype), "cuda"), to_device(self.std.astype(dtype), "cuda")
+            X = array_module(X).asarray(X, dtype=dtype)
+            return (X - mean) / std if forward else X * std + mean
         if _is_tensor(X):
             dtype = X.dtype if X.dtype.kind == "f" else np.float32
             mean = self.mean.astype(dtype)

@@ -415,7 +415,9 @@ def apply(fn_cls: type, *inputs: Tensor, **params: Any) -> Tensor:
     except ValueError as exc:
         shapes = " and ".join(str(tuple(t.shape)) for t in inputs)
         raise ops.ShapeError(f"{fn_cls.name}: shapes {shapes} do not fit ({exc})") from None
-    if type(out) is not kind:  # NumPy returns scalars for 0-d results; keep arrays everywhere
+    # NumPy returns scalars for 0-d results; keep arrays everywhere (a device copy changes kind on purpose:
+    # xp.asarray would refuse a CuPy array, or quietly move a host copy back to the GPU)
+    if type(out) is not kind and fn_cls is not ToDevice:
         out = xp.asarray(out)
     if autograd._grad_enabled and True in needs:
         return Tensor._make(out, True, inputs, fn, fn_cls.name)

@@ -103,3 +103,244 @@ def test_cat_and_stack(cuda, axis):
 def test_reshape_transpose(cuda):
     test_ops.test_reshape((2, 6), (3, 4), "cuda")
     test_ops.test_transpose((2, 0, 1), "cuda")
+
+
+# -- tensors across devices ---------------------------------------------------------------------------
+def test_to_round_trip_carries_gradients_back(cuda):
+    x = Tensor([[1.0, -2.0], [3.0, 0.5]], requires_grad=True)
+    y = x.to("cuda")
+    assert on_device(y) and y.dtype == np.float32
+    z = (y * y).sum().to("cpu")
+    assert z.device == "cpu" and isinstance(z.data, np.ndarray)
+    z.backward()
+    assert x.grad.device == "cpu"
+    np.testing.assert_allclose(x.grad.numpy(), 2 * x.numpy())
+    assert x.cuda().cpu().tolist() == x.tolist()
+    assert "device='cuda'" in repr(y) and "1." in repr(y)
+    assert isinstance(y.numpy(), np.ndarray) and isinstance(y.sum().item(), float)
+
+
+def test_creation_on_cuda(cuda):
+    for t in (mg.zeros(2, 3, device="cuda"), mg.ones(3, device="cuda"), mg.randn(2, 2, device="cuda"),
+              mg.rand(4, device="cuda"), mg.arange(5, device="cuda"), mg.full((2,), 7.0, device="cuda"),
+              Tensor(cuda.asarray(np.ones(3))), mg.zeros_like(Tensor([1.0], device="cuda"))):
+        assert on_device(t), t
+    mg.manual_seed(4)
+    a = mg.randn(3, device="cuda").numpy()
+    mg.manual_seed(4)
+    np.testing.assert_array_equal(a, mg.randn(3).numpy())  # drawn on the host: both devices agree
+
+
+def test_mixing_devices_raises_naming_both(cuda):
+    a, b = Tensor([1.0, 2.0], device="cuda"), Tensor([3.0, 4.0])
+    for op in (lambda: a + b, lambda: b * a, lambda: a @ b, lambda: mg.cat([a, b]), lambda: mg.where(a > 0, a, b)):
+        with pytest.raises(mg.DeviceError, match=r"cuda.*cpu|cpu.*cuda"):
+            op()
+
+
+def test_default_device_cuda(cuda):
+    mg.set_default_device("cuda")
+    try:
+        assert on_device(Tensor([1.0])) and on_device(mg.zeros(2)) and on_device(nn.Linear(2, 3).weight)
+    finally:
+        mg.set_default_device("cpu")
+
+
+# -- nn ----------------------------------------------------------------------------------------------------
+def test_layers_losses_and_module_to(cuda):
+    model = nn.Sequential(nn.Linear(3, 8), nn.BatchNorm1d(8), nn.ReLU(), nn.Dropout(0.3), nn.Linear(8, 8),
+                          nn.Tanh(), nn.LeakyReLU(0.1), nn.Linear(8, 4), nn.Sigmoid()).to("cuda")
+    assert model.device == "cuda" and all(on_device(t) for t in model._tensors())
+    x = np.random.default_rng(0).normal(size=(6, 3)).astype(np.float32)
+    out = model(x)  # a host batch meets a cuda model: it is moved
+    assert on_device(out) and out.shape == (6, 4)
+    dropout = model.layers[3]
+    assert is_device_array(dropout.last_mask)
+    targets = {"mse": nn.functional.mse_loss(out, np.zeros((6, 4), np.float32)),
+               "bce": nn.functional.binary_cross_entropy(out, Tensor(np.ones((6, 4)), device="cuda")),
+               "bce_logits": nn.functional.binary_cross_entropy_with_logits(out, np.ones((6, 4), np.float32)),
+               "ce": nn.functional.cross_entropy(out, Tensor(np.array([0, 1, 2, 3, 0, 1]), device="cuda")),
+               "ce_host_targets": nn.functional.cross_entropy(out, np.array([0, 1, 2, 3, 0, 1])),
+               "l2": nn.functional.l2_penalty(model)}
+    total = sum(targets.values(), Tensor(0.0, device="cuda"))
+    total.backward()
+    for name, loss in targets.items():
+        assert on_device(loss) and np.isfinite(loss.item()), name
+    for name, p in model.named_parameters():
+        assert p.grad is not None and on_device(p.grad), name
+    bn = model.layers[1]
+    assert on_device(bn.running_mean) and not np.allclose(bn.running_mean.numpy(), 0)
+    model.eval()
+    out_eval = model(Tensor(x, device="cuda"))
+    assert on_device(out_eval)
+    cpu_model = model.to("cpu")
+    np.testing.assert_allclose(cpu_model(x).numpy(), out_eval.numpy(), rtol=1e-5, atol=1e-6)
+    assert cpu_model.device == "cpu" and isinstance(bn.running_mean.data, np.ndarray)
+
+
+def test_state_dict_and_load_state_dict_on_cuda(cuda):
+    model = nn.MLP([2, 4, 1]).to("cuda")
+    state = model.state_dict()
+    assert all(isinstance(v, np.ndarray) for v in state.values())
+    fresh = nn.MLP([2, 4, 1]).to("cuda")
+    fresh.load_state_dict({k: cuda.asarray(v) for k, v in state.items()})  # device arrays in a state dict
+    for (name, a), (_, b) in zip(model.named_parameters(), fresh.named_parameters()):
+        assert on_device(b), name
+        np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=name)
+
+
+# -- optim ---------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("make", [lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9, weight_decay=1e-3),
+                                  lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9, nesterov=True),
+                                  lambda ps: optim.RMSprop(ps, lr=0.01, weight_decay=1e-3),
+                                  lambda ps: optim.Adam(ps, lr=0.01, weight_decay=1e-3)],
+                         ids=["sgd_momentum", "nesterov", "rmsprop", "adam"])
+def test_optimizer_steps_match_cpu(cuda, make):
+    def run(device):
+        mg.manual_seed(5)
+        model = nn.MLP([2, 6, 1], activation="tanh").to(device)
+        opt = make(model.parameters())
+        X, y = data.make_moons(32, seed=0)
+        for _ in range(4):
+            loss = nn.functional.binary_cross_entropy_with_logits(model(Tensor(X, device=device)),
+                                                                  Tensor(y, device=device))
+            opt.zero_grad()
+            loss.backward()
+            norm = optim.clip_grad_norm(model.parameters(), 0.5)
+            assert isinstance(norm, float)
+            opt.step()
+        assert all(p.device == device and p.grad.device == device for p in model.parameters())
+        buffers = [v for s in opt.state for v in s.values() if hasattr(v, "shape")]
+        assert all(is_device_array(v) == (device == "cuda") for v in buffers)
+        return [p.numpy() for p in model.parameters()], opt
+
+    gpu, opt = run("cuda")
+    cpu, _ = run("cpu")
+    for a, b in zip(gpu, cpu):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    state = opt.state_dict()
+    assert all(isinstance(v, np.ndarray) for v in state["state"].values())
+    opt.load_state_dict(state)
+    opt.step()  # loaded host buffers follow the parameters back to the device
+
+
+def test_optimizer_follows_module_to(cuda):
+    model = nn.Linear(2, 1)
+    opt = optim.Adam(model.parameters(), lr=0.1)
+    model(np.ones((1, 2), np.float32)).sum().backward()
+    opt.step()
+    model.to("cuda")
+    opt.zero_grad()
+    model(np.ones((1, 2), np.float32)).sum().backward()
+    opt.step()
+    assert on_device(model.weight) and all(is_device_array(opt.state[0][k]) for k in ("exp_avg", "exp_avg_sq"))
+
+
+# -- saving, gradcheck, data, metrics ---------------------------------------------------------------------
+def test_save_and_load_cuda_model_and_optimizer(cuda, tmp_path):
+    model = nn.MLP([2, 3, 1]).to("cuda")
+    opt = optim.Adam(model.parameters(), lr=0.1)
+    model(np.ones((2, 2), np.float32)).sum().backward()
+    opt.step()
+    mg.save({"model": model, "opt": opt, "epoch": 3}, tmp_path / "ckpt.npz")
+    fresh = nn.MLP([2, 3, 1]).to("cuda")
+    fresh_opt = optim.Adam(fresh.parameters(), lr=0.1)
+    extras = mg.load(tmp_path / "ckpt.npz", into={"model": fresh, "opt": fresh_opt})
+    assert extras == {"epoch": 3}
+    for (name, a), (_, b) in zip(model.named_parameters(), fresh.named_parameters()):
+        assert on_device(b), name
+        np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=name)
+    test_device_training.test_save_and_load_across_devices("cuda", tmp_path)
+
+
+def test_gradcheck_float64_on_cuda(cuda):
+    test_device_training.test_gradcheck_in_float64_on_device("cuda")
+    x = Tensor(np.random.default_rng(1).normal(size=(3, 2)), requires_grad=True, dtype=np.float64, device="cuda")
+    assert mg.gradcheck(lambda a: (a.tanh() * a).sum(), [x])
+    assert mg.relative_difference(x.data, x.data) == 0.0
+
+
+def test_batches_and_standardizer_with_cuda_tensors(cuda):
+    X, y = data.make_moons(50, seed=0)
+    Xt, yt = Tensor(X, device="cuda"), Tensor(y, device="cuda")
+    seen = []
+    for xb, yb in data.batches(Xt, yt, batch_size=16, seed=0):
+        assert on_device(xb) and on_device(yb) and len(xb) == len(yb)
+        seen.append(xb.numpy())
+    np.testing.assert_allclose(np.sort(np.concatenate(seen), axis=0), np.sort(X, axis=0))
+    raw = [xb for xb, _ in data.batches(Xt.data, yt.data, batch_size=16, seed=0)]  # bare device arrays
+    assert all(is_device_array(xb) for xb in raw)
+    np.testing.assert_array_equal(raw[0].get(), seen[0])
+    scaler = data.Standardizer().fit(Xt)
+    Z = scaler.transform(Xt)
+    assert on_device(Z)
+    np.testing.assert_allclose(Z.numpy().mean(axis=0), 0, atol=1e-5)
+    Zraw = scaler.transform(Xt.data)  # a bare device array in, a device array out
+    assert is_device_array(Zraw)
+    np.testing.assert_allclose(Zraw.get(), Z.numpy(), rtol=1e-6)
+
+
+def test_metrics_on_cuda_outputs(cuda):
+    logits = Tensor(np.array([[2.0, -1.0], [0.0, 3.0], [1.0, 0.5]]), device="cuda")
+    y = Tensor(np.array([0, 1, 1]), device="cuda")
+    assert mg.metrics.accuracy(y, logits) == pytest.approx(2 / 3)
+    assert mg.metrics.accuracy(y.data, logits.data) == pytest.approx(2 / 3)
+    probs = Tensor(np.array([[0.9], [0.2], [0.7]], np.float32), device="cuda")
+    yb = Tensor(np.array([[1.0], [0.0], [0.0]], np.float32), device="cuda")
+    assert mg.metrics.precision(yb, probs) == pytest.approx(0.5)
+    assert mg.metrics.recall(yb, probs) == pytest.approx(1.0)
+    np.testing.assert_array_equal(mg.metrics.confusion_matrix(yb, probs), [[1, 1], [0, 1]])
+
+
+# -- diagnose and pictures ------------------------------------------------------------------------------------
+def test_monitor_on_cuda_model(cuda):
+    model = nn.MLP([2, 8, 8, 1], activation="relu").to("cuda")
+    X, y = data.make_moons(40, seed=0)
+    with mg.diagnose.Monitor(model) as mon:
+        loss = nn.functional.binary_cross_entropy_with_logits(model(Tensor(X, device="cuda")), y)
+        loss.backward()
+        records = mon.step()
+    assert records and all(isinstance(r.act_mean, float) for r in records)
+    assert any(r.grad_norm is not None and r.grad_norm > 0 for r in records)
+    assert "layer" in str(mon)
+    report = mg.diagnose.probe(model, Tensor(X, device="cuda"), y)
+    assert report
+
+
+def test_draw_and_render_cuda_graph(cuda, tmp_path):
+    model = nn.MLP([2, 3, 1]).to("cuda")
+    loss = model(np.ones((4, 2), np.float32)).sigmoid().mean()
+    loss.backward(retain_graph=True)
+    g = mg.viz.draw(loss)
+    assert "->" in g.source and "grad" in g.source
+    g2 = mg.viz.draw(loss, collapse="module")
+    assert g2.source
+    path = mg.viz.render(g, tmp_path / "g.svg")
+    assert path and (tmp_path / "g.svg").stat().st_size > 0
+
+
+def test_terminal_views_of_cuda_values(cuda):
+    term = mg.viz.term
+    model = nn.Sequential(nn.Linear(2, 5), nn.Dropout(0.5), nn.Linear(5, 1)).to("cuda")
+    X, y = data.make_moons(30, seed=0)
+    model(X).sum().backward()
+    norms = {name: float(cuda.linalg.norm(p.grad.data)) for name, p in model.named_parameters()}
+    assert "0" in term.bars(norms, width=60, color=False)
+    assert term.bars([p.grad.data.sum() for p in model.parameters()], width=60, color=False)
+    losses = Tensor(np.linspace(1, 0.1, 20), device="cuda")
+    assert term.sparkline([losses[i].data for i in range(20)], width=40, color=False)
+    assert term.sparkline(losses.data, width=40, color=False)
+    assert "#" in term.dropout_mask(model.layers[1].last_mask, width=40, color=False)
+    model.eval()
+    assert term.heatmap(model, X, y, width=30, height=10, color=False)
+    assert term.heatmap(model, Tensor(X, device="cuda"), Tensor(y, device="cuda"), width=30, height=10, color=False)
+
+
+# -- training ---------------------------------------------------------------------------------------------------
+def test_training_curve_matches_cpu(cuda):
+    test_device_training.test_training_curve_matches_cpu("cuda")
+
+
+def test_cross_entropy_training_and_printing(cuda):
+    test_device_training.test_cross_entropy_with_sgd_momentum_on_device("cuda")
+    test_device_training.test_printing_and_numpy_copy_to_host("cuda")

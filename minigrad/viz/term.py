@@ -101,6 +101,10 @@ def _to_numpy(x: Any) -> np.ndarray:
         x = x.numpy()
     elif hasattr(x, "get") and callable(x.get) and not isinstance(x, Mapping):  # CuPy array
         x = x.get()
+    elif isinstance(x, (list, tuple)) and any(hasattr(v, "numpy") or hasattr(v, "__cuda_array_interface__")
+                                              for v in x):
+        # a history of losses kept as Tensors or GPU scalars: np.asarray would refuse the GPU ones
+        return np.asarray([_to_numpy(v) for v in x])
     return np.asarray(x)
 
 
