@@ -97,6 +97,15 @@ class Step:
     sends: list
 
 
+_FREED = ("backward {what} that was already freed: the first backward() released it. "
+          "Call backward(retain_graph=True) the first time to backpropagate twice.")
+
+
+def _describe(node: Any) -> str:
+    label = getattr(node, "label", "")
+    return f"the {node._op or 'node'} result" + (f" {label!r}" if label else "")
+
+
 def topological_order(root: Any) -> list:
     """Nodes reachable from ``root`` that need a gradient, root first, parents after children.
 
@@ -114,6 +123,10 @@ def topological_order(root: Any) -> list:
                 if parent._prev:
                     stack.append((parent, iter(parent._prev)))
                     break
+                if getattr(parent, "_released", False):
+                    # an intermediate whose parents an earlier backward() dropped: it looks like a leaf,
+                    # and going on would silently give its inputs no gradient from this pass
+                    raise RuntimeError(_FREED.format(what=f"through {_describe(parent)}, part of a graph"))
                 order.append(parent)  # a leaf is finished as soon as it is found: no need to stack it
         else:
             stack.pop()
@@ -133,10 +146,7 @@ def backward_steps(root: Any, grad: Any = None, retain_graph: bool | None = None
     intermediate results can be freed.
     """
     if getattr(root, "_released", False):
-        raise RuntimeError(
-            "backward through a graph that was already freed: the first backward() released it. "
-            "Call backward(retain_graph=True) the first time to backpropagate twice."
-        )
+        raise RuntimeError(_FREED.format(what="through a graph"))
     grad = root._initial_grad(grad)
     if retain_graph is None:
         retain_graph = root._retain_default

@@ -17,7 +17,8 @@ from .autograd import Step, backward_steps, backward as _backward
 class Value:
     """A scalar node of a computation graph: ``data``, ``grad`` and how it was made."""
 
-    __slots__ = ("data", "grad", "_prev", "_local", "_op", "label", "_scope", "__weakref__")
+    # _released is set only by _release() (an unset slot reads as False through getattr): no cost per node
+    __slots__ = ("data", "grad", "_prev", "_local", "_op", "label", "_scope", "_released", "__weakref__")
     _retain_default = True  # small scalar graphs are kept so they can be drawn after backward
     requires_grad = True  # every Value takes part in backward (the engine reads this, as for Tensor)
 
@@ -109,7 +110,7 @@ class Value:
         return [(p, local, g * local) for p, local in zip(self._prev, self._local)]
 
     def _release(self) -> None:
-        self._prev, self._local = (), ()
+        self._prev, self._local, self._released = (), (), True
 
     def backward(self, grad: float | None = None, retain_graph: bool | None = None) -> None:
         """Fill ``.grad`` of every node this value was computed from.

@@ -278,3 +278,98 @@ def test_leaf_gradients_do_not_share_memory():
     assert not np.shares_memory(x.grad.data, w.grad.data)
     x.grad.data *= 0.5  # what a learner's hand-written gradient clipping does
     np.testing.assert_array_equal(w.grad.numpy(), np.ones(3))
+
+
+# -- audit: graphs shared between roots, freed parts, stepping stopped early ------------------------
+def test_backward_through_an_intermediate_freed_by_an_earlier_backward_is_refused():
+    # h's parents were dropped by the first backward: going on would give x nothing from y2, silently
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    h = x * x
+    y1, y2 = h.sum(), (h * 3).sum()
+    y1.backward()
+    with pytest.raises(RuntimeError, match=r"the \* result.*retain_graph=True"):
+        y2.backward()
+    assert x.grad.numpy().tolist() == [2.0, 4.0]  # nothing was added by the refused pass
+
+
+def test_two_roots_sharing_a_subgraph_accumulate_with_retain_graph():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    h = x * x
+    h.sum().backward(retain_graph=True)
+    (h * 3).sum().backward()
+    assert x.grad.numpy().tolist() == [8.0, 16.0]  # 2x + 3 * 2x
+
+
+def test_backward_through_a_released_value_is_refused():
+    a = Value(3.0)
+    b = a * a
+    b.backward(retain_graph=False)
+    with pytest.raises(RuntimeError, match="already freed"):
+        (b + 1).backward()
+    assert a.grad == 6.0
+
+
+def test_reused_node_across_broadcasting_branches():
+    x = Tensor(np.array([[1.0, 2.0, 3.0]]), requires_grad=True)   # (1, 3)
+    b = Tensor(np.array([[1.0], [2.0]]), requires_grad=True)      # (2, 1)
+    h = x + b                                                     # (2, 3), used by two branches
+    y = (h * x).sum() + (h.sum(axis=0) * b.sum()).sum() + (x * x).mean()
+    y.backward()
+    # y = sum_ij (x_j + b_i) x_j + B * sum_j (2 x_j + B) + mean(x^2) with B = sum(b), so
+    # dy/dx_j = 4 x_j + 3 B + 2 x_j / 3 and dy/db_i = 3 sum(x) + 6 B
+    xs, big_b = np.array([[1.0, 2.0, 3.0]]), 3.0
+    np.testing.assert_allclose(x.grad.numpy(), 4 * xs + 3 * big_b + 2 * xs / 3, rtol=1e-6)
+    np.testing.assert_allclose(b.grad.numpy(), [[36.0], [36.0]])
+    assert x.grad.shape == (1, 3) and b.grad.shape == (2, 1)
+
+
+def test_no_grad_nested_with_enable_grad():
+    x = Tensor([1.0], requires_grad=True)
+    with no_grad():
+        y = x * 2
+        with mg.autograd.enable_grad():
+            z = x * 3
+            with no_grad():
+                w = x * 4
+            v = x * 5
+        u = x * 6
+    assert [t.requires_grad for t in (y, z, w, v, u)] == [False, True, False, True, False]
+    assert mg.is_grad_enabled()
+    z.backward()
+    assert x.grad.item() == 3.0
+
+
+def test_backward_steps_closed_early_gives_partial_grads_and_frees_the_graph():
+    """Documented behaviour: stopping a step-through early keeps what was accumulated so far (the nodes
+    already visited have their .grad, the rest none) and, as a full backward would, frees a tensor graph."""
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    h = x * x
+    y = (h * 3).sum()
+    steps = y.backward_steps()
+    first = next(steps)
+    assert first.node is y and y.grad.item() == 1.0
+    steps.close()
+    assert x.grad is None and h.grad is None  # never reached
+    assert y._released and h._released
+    with pytest.raises(RuntimeError, match="retain_graph=True"):
+        y.backward()
+
+
+def test_backward_steps_closed_early_with_retain_graph_can_start_again():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y = (x * x * 3).sum()
+    steps = y.backward_steps(retain_graph=True)
+    next(steps)
+    steps.close()
+    y.grad = None
+    y.backward()
+    assert x.grad.numpy().tolist() == [6.0, 12.0]
+
+
+def test_backward_steps_never_started_changes_nothing():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y = (x * 3).sum()
+    y.backward_steps().close()
+    assert not y._released and y.grad is None
+    y.backward()
+    assert x.grad.numpy().tolist() == [3.0, 3.0]
