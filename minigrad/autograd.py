@@ -144,6 +144,11 @@ def backward_steps(root: Any, grad: Any = None, retain_graph: bool | None = None
     Unless ``retain_graph`` is true (its default depends on the node type, see
     ``_retain_default``) the parents of every visited node are dropped afterwards so
     intermediate results can be freed.
+
+    Closing the generator early (``steps.close()``, or dropping it) stops the pass where
+    it is: nodes already yielded keep the gradient they received, the rest get nothing
+    from this pass, and the graph is freed just as at the end (unless ``retain_graph``),
+    so a later ``backward()`` on it is refused. A generator never started changes nothing.
     """
     if getattr(root, "_released", False):
         raise RuntimeError(_FREED.format(what="through a graph"))
