@@ -9,6 +9,7 @@ the REPL when it steps through a graph.
 """
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 from .backend import scatter_add
@@ -36,15 +37,28 @@ def unbroadcast(grad: Any, shape: tuple) -> Any:
 
 
 def normalize_axes(axis: Any, ndim: int) -> tuple | None:
-    """``None`` (all axes) or a sorted tuple of non-negative axes; negative axes count from the end."""
+    """``None`` (all axes) or a sorted tuple of distinct non-negative axes.
+
+    Accepts an int (NumPy integers too), or a tuple/list of them; negative axes count
+    from the end. A 0-d tensor has no axes: 0 and -1 name "the whole thing" (as in
+    PyTorch) and reduce nothing. ``()`` reduces nothing (NumPy's rule; PyTorch's
+    ``dim=()`` would reduce everything).
+    """
     if axis is None:
         return None
-    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    axes = (axis,) if isinstance(axis, int) or not hasattr(axis, "__iter__") else tuple(axis)
     out = []
     for a in axes:
-        if not -ndim <= a < max(ndim, 1):
+        try:
+            a = operator.index(a)
+        except TypeError:
+            raise TypeError(f"axis must be an int or a tuple of ints, got {axis!r}") from None
+        if not -max(ndim, 1) <= a < max(ndim, 1):
             raise ShapeError(f"axis {a} is out of range for a tensor with {ndim} dimension(s)")
-        out.append(a % ndim if ndim else 0)
+        if ndim:
+            out.append(a % ndim)
+    if len(set(out)) != len(out):
+        raise ShapeError(f"axis {axis!r} names the same axis twice (a tensor with {ndim} dimension(s))")
     return tuple(sorted(out))
 
 
@@ -304,8 +318,9 @@ class Sum(Function):
     name, formulas = "sum", ("broadcast g back over the summed axes",)
 
     def forward(self, xp, a, axis, keepdims):
-        self.saved = (a.shape, normalize_axes(axis, a.ndim))
-        return a.sum(axis=axis, keepdims=keepdims)
+        axes = normalize_axes(axis, a.ndim)
+        self.saved = (a.shape, axes)
+        return a.sum(axis=axes, keepdims=keepdims)
 
     def backward(self, g):
         shape, axes = self.saved
@@ -321,7 +336,7 @@ class Mean(Function):
         n = a.size if axes is None else _prod(a.shape[i] for i in axes)
         self.saved = (a.shape, axes, n)
         # what ndarray.mean computes, without its Python-level wrapper (a few µs per call)
-        return a.sum(axis=axis, keepdims=keepdims) / n
+        return a.sum(axis=axes, keepdims=keepdims) / n
 
     def backward(self, g):
         shape, axes, n = self.saved
@@ -335,9 +350,10 @@ class Max(Function):
     name, formulas = "max", ("g at the argmax, 0 elsewhere",)
 
     def forward(self, xp, a, axis, keepdims):
-        out = a.max(axis=axis, keepdims=True)
-        self.saved = (a, out, normalize_axes(axis, a.ndim))
-        return out if keepdims else (out.reshape(()) if axis is None else xp.squeeze(out, axis=axis))
+        axes = normalize_axes(axis, a.ndim)
+        out = a.max(axis=axes, keepdims=True)
+        self.saved = (a, out, axes)
+        return out if keepdims else (out.reshape(()) if axes is None else xp.squeeze(out, axis=axes))
 
     def backward(self, g):
         a, out, axes = self.saved

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import minigrad as mg
+from minigrad import Tensor
 from minigrad.ops import ShapeError, unbroadcast
 
 from .helpers import check_op, make_inputs
@@ -238,3 +239,55 @@ def test_max_and_maximum_send_gradients_in_the_input_dtype(op):
     out = h.maximum(0.0) if op == "maximum" else h.max(axis=1)
     dtypes = {step.node._op or "leaf": str(step.grad.dtype) for step in out.sum().backward_steps()}
     assert dtypes["*"] == "float32", dtypes
+
+
+# -- audit: axes given as NumPy integers or lists, repeated, empty, on 0-d and empty tensors ---------
+@pytest.mark.parametrize("op", ["sum", "mean", "max"])
+def test_reduction_axes_as_numpy_ints_and_lists(op):
+    x = Tensor(np.arange(24.0).reshape(2, 3, 4), requires_grad=True)
+    by_int = getattr(x, op)(axis=np.int64(-1))
+    by_list = getattr(x, op)(axis=[np.int32(0), -1], keepdims=True)
+    np.testing.assert_allclose(by_int.numpy(), getattr(np, op)(x.numpy(), axis=-1))
+    np.testing.assert_allclose(by_list.numpy(), getattr(np, op)(x.numpy(), axis=(0, 2), keepdims=True))
+    (by_int.sum() + by_list.sum()).backward()
+    assert x.grad.shape == (2, 3, 4)
+
+
+def test_repeated_axis_is_refused_clearly():
+    with pytest.raises(ShapeError, match="same axis twice"):
+        Tensor(np.ones((2, 3))).sum(axis=(1, -1))
+    with pytest.raises(TypeError, match="axis must be an int"):
+        Tensor(np.ones((2, 3))).sum(axis=1.0)
+
+
+@pytest.mark.parametrize("op", ["sum", "mean", "max"])
+def test_empty_axis_tuple_reduces_nothing(op):
+    # NumPy's rule (PyTorch's dim=() would reduce everything): the identity, gradient all ones
+    x = Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    y = getattr(x, op)(axis=())
+    assert y.shape == (2, 3) and y.numpy().tolist() == x.numpy().tolist()
+    y.sum().backward()
+    assert x.grad.numpy().tolist() == [[1.0] * 3] * 2
+
+
+@pytest.mark.parametrize("op", ["sum", "mean", "max"])
+@pytest.mark.parametrize("axis", [None, 0, -1, ()])
+def test_reductions_of_0d_tensors(op, axis):
+    x = Tensor(np.array(2.5), requires_grad=True)
+    y = getattr(x, op)(axis=axis, keepdims=True)
+    assert y.shape == () and y.item() == 2.5
+    y.backward()
+    assert x.grad.shape == () and x.grad.item() == 1.0
+
+
+@pytest.mark.parametrize("axis", [(-1, -3), (-3, -1), (0, -1)])
+def test_max_keepdims_with_negative_tuple_axes_and_ties(axis):
+    a = np.array([[[1.0, 4.0], [4.0, 0.0]], [[4.0, 2.0], [3.0, 4.0]]])  # both maxima over (0, 2) are tied
+    x = Tensor(a, requires_grad=True)
+    y = x.max(axis=axis, keepdims=True)
+    assert y.shape == (1, 2, 1)
+    np.testing.assert_allclose(y.numpy(), a.max(axis=(0, 2), keepdims=True))
+    y.sum().backward()
+    expected = (a == a.max(axis=(0, 2), keepdims=True)) / (a == a.max(axis=(0, 2), keepdims=True)).sum(
+        axis=(0, 2), keepdims=True)
+    np.testing.assert_allclose(x.grad.numpy(), expected)  # each maximum appears twice: 1/2 to each
