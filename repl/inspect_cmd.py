@@ -95,7 +95,9 @@ def inspect_command(session: Session, argline: str) -> None:
         if width is None:
             raise CommandError(f"give data for {name}: its input width is unknown (:inspect {name} X y)")
         X, y, described = mg.randn(64, width).numpy(), None, f"a random batch (64, {width})"
-    device = model.device() if callable(getattr(model, "device", None)) else "cpu"
+    from .train import host_array, model_device
+
+    device = model_device(model)
     Xt = mg.Tensor(X, device=device)
     if y is not None and loss_fn is None:
         import numpy as np
@@ -104,7 +106,7 @@ def inspect_command(session: Session, argline: str) -> None:
 
         with mg.no_grad():
             out_dim = int(np.prod(model(Xt[:2]).shape[1:]) or 1)
-        y = np.asarray(y.numpy() if hasattr(y, "numpy") else y)
+        y = host_array(y)
         loss_name, loss_fn = _choose_loss(None, model, y, out_dim)
         if loss_name != "ce":
             y = y.reshape(len(y), -1).astype(np.float32)

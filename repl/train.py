@@ -105,7 +105,7 @@ def _choose_loss(name: str | None, model: Any, y: Any, out_dim: int) -> tuple[st
     import numpy as np
     from minigrad.nn import functional as F
 
-    y_arr = np.asarray(y.numpy() if hasattr(y, "numpy") else y)
+    y_arr = host_array(y)
     classes = np.unique(y_arr) if y_arr.dtype.kind in "iub" or y_arr.size and np.all(y_arr == np.round(y_arr)) else []
     if name is None:
         if y_arr.dtype.kind in "iu" and out_dim > 1:
@@ -197,6 +197,24 @@ def train_command(session: Session, argline: str) -> None:
     run(session, model, positional[0], X, y, described, opt_name, options.get("loss"), **settings)
 
 
+def model_device(model: Any) -> str:
+    """The device a model's parameters live on ("cpu" for anything that does not say), so batches go there too."""
+    device = getattr(model, "device", "cpu")  # nn.Module.device is a property; a callable is accepted too
+    device = device() if callable(device) else device
+    return device if device in ("cpu", "cuda") else "cpu"
+
+
+def host_array(x: Any) -> Any:
+    """A NumPy array from a Tensor, a CuPy array (which refuses np.asarray), a NumPy array or a list."""
+    import numpy as np
+
+    if hasattr(x, "numpy") and callable(x.numpy):
+        return np.asarray(x.numpy())
+    if hasattr(x, "__cuda_array_interface__"):
+        return x.get()
+    return np.asarray(x)
+
+
 def run(session: Session, model: Any, model_name: str, X: Any, y: Any, described: str, opt_name: str,
         loss_name: str | None, epochs: int, lr: float, batch: int, every: int) -> TrainLog:
     import numpy as np
@@ -204,9 +222,8 @@ def run(session: Session, model: Any, model_name: str, X: Any, y: Any, described
     from minigrad import data
     from minigrad.viz import term
 
-    device = model.device() if callable(getattr(model, "device", None)) else "cpu"
-    X_arr = np.asarray(X.numpy() if hasattr(X, "numpy") else X)
-    y_arr = np.asarray(y.numpy() if hasattr(y, "numpy") else y)
+    device = model_device(model)
+    X_arr, y_arr = host_array(X), host_array(y)
     if len(X_arr) != len(y_arr):
         raise CommandError(f"X has {len(X_arr)} rows but y has {len(y_arr)}")
     if X_arr.dtype.kind == "f" and X_arr.dtype != np.float32:

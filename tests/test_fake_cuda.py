@@ -344,3 +344,33 @@ def test_training_curve_matches_cpu(cuda):
 def test_cross_entropy_training_and_printing(cuda):
     test_device_training.test_cross_entropy_with_sgd_momentum_on_device("cuda")
     test_device_training.test_printing_and_numpy_copy_to_host("cuda")
+
+
+def test_plots_of_cuda_values(cuda, tmp_path):
+    plot = pytest.importorskip("minigrad.viz.plot")
+    model = nn.MLP([2, 6, 1]).to("cuda")
+    X, y = data.make_moons(40, seed=0)
+    Xc, yc = Tensor(X, device="cuda"), Tensor(y, device="cuda")
+    losses = [nn.functional.binary_cross_entropy_with_logits(model(Xc), yc) for _ in range(3)]
+    assert plot.loss_curves({"train": losses, "raw": [l.data for l in losses]}, tmp_path / "loss.png",
+                            accuracy=Tensor([0.5, 0.6, 0.7], device="cuda").data)
+    assert plot.decision_boundary(model, Xc.data, yc, tmp_path / "db.png", resolution=20)
+    assert plot.decision_boundary(model, Xc, yc.data, tmp_path / "db2.png", resolution=20)
+    assert plot.lines({"a": Tensor([1.0, 2.0], device="cuda")}, tmp_path / "lines.png")
+    assert plot.images([Tensor(np.full(16, 0.5), device="cuda").data], tmp_path / "img.png")
+
+
+# -- the REPL ---------------------------------------------------------------------------------------------------
+def test_repl_device_train_and_inspect_on_cuda(cuda):
+    from .test_repl_units import scripted
+
+    text, status = scripted("\n".join([
+        ":device cuda", "X, y = data.make_moons(64, seed=0)", "model = nn.MLP([2, 8, 1], dropout=0.2)",
+        ":train model X y epochs=2 batch=16", "Xc, yc = Tensor(X, device='cuda'), Tensor(y, device='cuda')",
+        ":train model Xc yc epochs=1 opt=momentum", ":train model Xc.data yc.data epochs=1 opt=rmsprop",
+        ":inspect model", "print(model.device, all(p.grad.device == 'cuda' for p in model.parameters()))",
+        ":device cpu"]))
+    assert "Traceback" not in text and "Error" not in text, text
+    assert text.count("trained 1 epoch") == 2 and "trained 2 epoch" in text
+    assert "cuda True" in text and "new tensors go to cuda" in text
+    assert status == 0

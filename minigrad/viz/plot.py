@@ -24,6 +24,7 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 
 from ..fileio import atomic_open
+from .term import host_array
 
 VANISHING = 1e-7
 EXPLODING = 1e3
@@ -60,7 +61,7 @@ def _series(values: Any, default: str) -> dict[str, np.ndarray]:
         items = [(default, values)]
     out = {}
     for name, v in items:
-        arr = np.asarray(v.numpy() if hasattr(v, "numpy") else v, dtype=np.float64).ravel()
+        arr = np.asarray(host_array(v), dtype=np.float64).ravel()
         if arr.size == 0:
             raise ValueError(f"{name!r}: an empty series has nothing to plot")
         out[str(name)] = arr
@@ -110,7 +111,7 @@ def _scores(predict: Callable[[Any], Any], points: np.ndarray) -> np.ndarray:
             from ..tensor import Tensor
 
             out = predict(Tensor(points))
-    out = np.asarray(out.numpy() if hasattr(out, "numpy") else out, dtype=np.float64)
+    out = np.asarray(host_array(out), dtype=np.float64)
     if out.size == len(points):
         p = out.reshape(-1)
         if p.min() < 0 or p.max() > 1:  # logits
@@ -126,8 +127,8 @@ def decision_boundary(predict: Callable[[Any], Any], X: Any, y: Any, path: str |
     ``predict`` takes an ``(n, 2)`` float32 array (or a Tensor; a model works) and gives
     probabilities, logits or class scores.
     """
-    X = np.asarray(X.numpy() if hasattr(X, "numpy") else X, dtype=np.float64)
-    y = np.asarray(y.numpy() if hasattr(y, "numpy") else y).reshape(-1)
+    X = np.asarray(host_array(X), dtype=np.float64)
+    y = host_array(y).reshape(-1)
     if X.ndim != 2 or X.shape[1] != 2:
         raise ValueError(f"decision_boundary: X must have shape (n, 2), got {X.shape}")
     if len(y) != len(X):
@@ -318,7 +319,7 @@ def images(pictures: Sequence[Any], path: str | os.PathLike, *, columns: int = 6
            row_labels: Sequence[str] | None = None, title: str = "") -> str:
     """Grey-scale pictures (values in [0, 1]) in rows of ``columns``; a flat picture is reshaped to
     ``shape`` (default: square). ``titles`` label each picture, ``row_labels`` each row."""
-    pics = [np.asarray(p.numpy() if hasattr(p, "numpy") else p, dtype=np.float64) for p in pictures]
+    pics = [np.asarray(host_array(p), dtype=np.float64) for p in pictures]
     if not pics:
         raise ValueError("images: no pictures to show")
     if titles is not None and len(titles) != len(pics):

@@ -96,7 +96,9 @@ def fmt(x: float) -> str:
     return f"{x:.2e}"
 
 
-def _to_numpy(x: Any) -> np.ndarray:
+def host_array(x: Any) -> np.ndarray:
+    """A NumPy array from a Tensor, a CuPy array, a NumPy array or a list of any of them (GPU values are
+    copied to the host explicitly: CuPy refuses np.asarray)."""
     if hasattr(x, "numpy") and callable(x.numpy):
         x = x.numpy()
     elif hasattr(x, "get") and callable(x.get) and not isinstance(x, Mapping):  # CuPy array
@@ -104,8 +106,11 @@ def _to_numpy(x: Any) -> np.ndarray:
     elif isinstance(x, (list, tuple)) and any(hasattr(v, "numpy") or hasattr(v, "__cuda_array_interface__")
                                               for v in x):
         # a history of losses kept as Tensors or GPU scalars: np.asarray would refuse the GPU ones
-        return np.asarray([_to_numpy(v) for v in x])
+        return np.asarray([host_array(v) for v in x])
     return np.asarray(x)
+
+
+_to_numpy = host_array
 
 
 # -- gradient-norm bars ---------------------------------------------------------------------------------
