@@ -8,10 +8,27 @@ forward and no closure is created per node.
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Any, Iterator
 
 from . import autograd
 from .autograd import Step, backward_steps, backward as _backward
+
+
+def _power(base: float, p: float) -> float:
+    """``base ** p`` as a real number (Python would return a complex one for a negative base)."""
+    if base < 0 and p != int(p):
+        raise ValueError(f"{base!r} ** {p!r} is not a real number (a negative base needs a whole exponent)")
+    return base ** p  # 0 ** negative raises ZeroDivisionError, as Value division by zero does
+
+
+def _power_slope(base: float, p: float) -> float:
+    """d(base ** p)/d base = p base^(p-1), with PyTorch's values where that formula breaks down at 0."""
+    if p == 0:
+        return 0.0  # base ** 0 is constant 1 (the formula would compute 0 * 0^-1)
+    if base == 0 and p < 1:
+        return math.inf  # the slope of sqrt at 0 (negative p already failed in the forward pass)
+    return p * base ** (p - 1)
 
 
 class Value:
@@ -23,7 +40,11 @@ class Value:
     requires_grad = True  # every Value takes part in backward (the engine reads this, as for Tensor)
 
     def __init__(self, data: float, _children: tuple = (), _op: str = "", label: str = "", _local: tuple = ()):
-        self.data = float(data)
+        try:
+            self.data = float(data)
+        except TypeError:
+            raise TypeError(f"Value holds one number; got a {type(data).__name__} "
+                            "(Values combine with numbers and Values, Tensors with Tensors)") from None
         self.grad = 0.0
         self._prev = tuple(_children)
         self._local = _local  # d(self)/d(parent) for each parent, computed in the forward pass
@@ -42,16 +63,22 @@ class Value:
 
     def __pow__(self, other: float) -> "Value":
         if isinstance(other, Value):
-            # a ** b with both as graph nodes: d/da = b a^(b-1), d/db = a^b ln a
-            out = self.data ** other.data
+            # a ** b with both as graph nodes: d/da = b a^(b-1), d/db = a^b ln a (0 where a <= 0, as PyTorch)
+            out = _power(self.data, other.data)
             dlog = out * math.log(self.data) if self.data > 0 else 0.0
-            return Value(out, (self, other), "**", _local=(other.data * self.data ** (other.data - 1), dlog))
-        if not isinstance(other, (int, float)):
+            return Value(out, (self, other), "**", _local=(_power_slope(self.data, other.data), dlog))
+        if not isinstance(other, numbers.Real):  # int, float, bool and NumPy scalars
             raise TypeError(f"Value ** {type(other).__name__}: the exponent must be a number or a Value")
-        return Value(self.data ** other, (self,), f"**{other:g}", _local=(other * self.data ** (other - 1),))
+        return Value(_power(self.data, other), (self,), f"**{other:g}", _local=(_power_slope(self.data, other),))
+
+    def __rpow__(self, other: float) -> "Value":
+        return Value(other) ** self
 
     def exp(self) -> "Value":
-        e = math.exp(self.data)
+        try:
+            e = math.exp(self.data)
+        except OverflowError:  # e^x beyond the largest float: inf, as NumPy and PyTorch give
+            e = math.inf
         return Value(e, (self,), "exp", _local=(e,))
 
     def log(self) -> "Value":

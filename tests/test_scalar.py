@@ -98,3 +98,61 @@ def test_zero_grad_and_accumulation():
     assert x.grad == 4.0
     x.zero_grad()
     assert x.grad == 0.0
+
+
+# -- audit: numbers of every kind on either side, powers at the edges --------------------------------
+NUMBERS = [3, True, 3.0, np.float64(3.0), np.float32(3.0), np.int64(3), np.int32(3)]
+OPERATORS = {"+": lambda x, y: x + y, "-": lambda x, y: x - y, "*": lambda x, y: x * y,
+             "/": lambda x, y: x / y, "**": lambda x, y: x ** y}
+
+
+@pytest.mark.parametrize("number", NUMBERS, ids=lambda n: type(n).__name__)
+@pytest.mark.parametrize("op", sorted(OPERATORS))
+def test_value_with_numbers_on_either_side(number, op):
+    f = OPERATORS[op]
+    a = Value(2.0)
+    left, right = f(a, number), f(number, a)
+    assert isinstance(left, Value) and isinstance(right, Value)
+    assert left.data == pytest.approx(f(2.0, float(number)))
+    assert right.data == pytest.approx(f(float(number), 2.0))
+    (left + right).backward()
+    h = 1e-6
+    numeric = (f(2.0 + h, float(number)) + f(float(number), 2.0 + h)
+               - f(2.0 - h, float(number)) - f(float(number), 2.0 - h)) / (2 * h)
+    assert a.grad == pytest.approx(numeric, rel=1e-6)
+
+
+def test_number_to_the_power_of_a_value():
+    x = Value(3.0)
+    y = 2 ** x
+    y.backward()
+    assert y.data == 8.0 and x.grad == pytest.approx(8.0 * math.log(2.0))
+
+
+def test_power_slopes_at_zero_follow_pytorch():
+    for p, slope in [(0.5, math.inf), (0, 0.0), (1, 1.0), (2, 0.0), (3.0, 0.0)]:
+        x = Value(0.0)
+        y = x ** p
+        y.backward()
+        assert (y.data, x.grad) == (0.0 ** p, slope), p
+    x, p = Value(0.0), Value(0.0)
+    (x ** p).backward()  # 0 ** 0 = 1: no slope in either input
+    assert (x.grad, p.grad) == (0.0, 0.0)
+
+
+def test_powers_without_a_real_result_are_clear_errors():
+    with pytest.raises(ValueError, match="not a real number"):
+        Value(-2.0) ** 0.5
+    with pytest.raises(ZeroDivisionError):
+        Value(0.0) ** -1
+    assert (Value(-2.0) ** 3).data == -8.0  # a whole exponent is fine for a negative base
+
+
+def test_exp_overflow_gives_inf_like_numpy():
+    assert Value(1000.0).exp().data == math.inf
+    assert Value(-1000.0).exp().data == 0.0
+
+
+def test_value_mixed_with_a_tensor_is_a_clear_error():
+    with pytest.raises(TypeError, match="Value holds one number; got a Tensor"):
+        Value(1.0) + Tensor([1.0])
