@@ -91,22 +91,26 @@ def array_module(array: Any) -> Any:
 
 
 def device_of(array: Any) -> str:
-    """"cpu" or "cuda" for an array."""
-    return "cpu" if isinstance(array, (np.ndarray, np.generic)) else "cuda"
+    """"cuda" for a CuPy (GPU) array, "cpu" for anything else (NumPy arrays and scalars, Python numbers, lists)."""
+    if isinstance(array, (np.ndarray, np.generic)):
+        return "cpu"
+    return "cuda" if hasattr(array, "__cuda_array_interface__") else "cpu"
 
 
 def to_device(array: Any, device: str) -> Any:
     """Copy ``array`` to ``device`` (a no-op when it is already there)."""
     if device_of(array) == device:
-        return array
+        return array if device == "cuda" or isinstance(array, (np.ndarray, np.generic)) else np.asarray(array)
     if device == "cpu":
         return array.get()
     return _load_cupy().asarray(array)
 
 
 def to_numpy(array: Any) -> np.ndarray:
-    """A NumPy array on the host, whatever the device."""
-    return array if isinstance(array, np.ndarray) else (np.asarray(array) if isinstance(array, np.generic) else array.get())
+    """A NumPy array on the host, whatever the device (CuPy refuses np.asarray: its arrays are copied with .get())."""
+    if isinstance(array, np.ndarray):
+        return array
+    return array.get() if device_of(array) == "cuda" else np.asarray(array)
 
 
 def scatter_add(xp: Any, target: Any, index: Any, values: Any) -> None:

@@ -263,22 +263,22 @@ class Tensor:
     # comparisons give boolean tensors without a graph (masks, accuracy); == stays identity
     # so tensors can live in sets and dicts like other graph nodes
     def __lt__(self, other: Any) -> "Tensor":
-        return Tensor._make(self.data < _raw(other), False, (), None, "")
+        return Tensor._make(self.data < _compared(other, self), False, (), None, "")
 
     def __le__(self, other: Any) -> "Tensor":
-        return Tensor._make(self.data <= _raw(other), False, (), None, "")
+        return Tensor._make(self.data <= _compared(other, self), False, (), None, "")
 
     def __gt__(self, other: Any) -> "Tensor":
-        return Tensor._make(self.data > _raw(other), False, (), None, "")
+        return Tensor._make(self.data > _compared(other, self), False, (), None, "")
 
     def __ge__(self, other: Any) -> "Tensor":
-        return Tensor._make(self.data >= _raw(other), False, (), None, "")
+        return Tensor._make(self.data >= _compared(other, self), False, (), None, "")
 
     __hash__ = object.__hash__
 
     def eq(self, other: Any) -> "Tensor":
         """Elementwise equality as a boolean tensor (``==`` is identity, as for graph nodes)."""
-        return Tensor._make(self.data == _raw(other), False, (), None, "")
+        return Tensor._make(self.data == _compared(other, self), False, (), None, "")
 
     # -- elementwise functions ---------------------------------------------------------------
     def exp(self) -> "Tensor":
@@ -385,6 +385,17 @@ def _raw_index(index: Any, device: str = "cpu") -> Any:
     if hasattr(index, "ndim") and getattr(index, "ndim", 0) > 0 and device_of(index) != device:
         index = to_device(index, device)
     return index
+
+
+def _compared(x: Any, like: Tensor) -> Any:
+    """The right side of a comparison as a number or an array on ``like``'s device: arrays and lists are
+    moved there (CuPy refuses NumPy operands), a Tensor on another device raises `DeviceError`."""
+    if isinstance(x, (int, float)):
+        return x
+    if isinstance(x, Tensor) and x.device != like.device:
+        raise DeviceError(f"comparison: operands live on different devices ({like.device} {tuple(like.shape)} and "
+                          f"{x.device} {tuple(x.shape)}): move them to one device with .to('cpu') or .to('cuda')")
+    return _lift(np.asarray(x) if isinstance(x, (list, tuple)) else x, like).data  # lists keep their own dtype
 
 
 def _lift(x: Any, like: Tensor) -> Tensor:
