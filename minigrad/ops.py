@@ -377,7 +377,9 @@ class MatMul(Function):
     name, formulas = "@", ("g @ bᵀ", "aᵀ @ g")
 
     def forward(self, xp, a, b):
-        if a.ndim and b.ndim and a.shape[-1] != b.shape[0 if b.ndim == 1 else -2]:
+        if a.ndim == 0 or b.ndim == 0:
+            raise ValueError("matmul needs operands with at least one dimension; multiply by a 0-d tensor with *")
+        if a.shape[-1] != b.shape[0 if b.ndim == 1 else -2]:
             # NumPy's own message speaks of gufunc signatures; say what a learner can fix
             where = "its only axis" if b.ndim == 1 else "its second-to-last axis"
             raise ValueError(f"inner sizes differ: a has {a.shape[-1]} columns (its last axis), "
