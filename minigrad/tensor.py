@@ -49,7 +49,10 @@ class Tensor:
 
     __slots__ = ("data", "grad", "requires_grad", "_prev", "_ctx", "_op", "label", "_released", "_scope",
                  "__weakref__")
-    __array_priority__ = 1000  # so numpy_array * tensor calls Tensor.__rmul__
+    # NumPy defers every operator to the Tensor (NEP 13): numpy_array * tensor calls Tensor.__rmul__ and gives
+    # a Tensor in the graph, and np.exp(tensor) is refused instead of silently building an object array
+    __array_ufunc__ = None
+    __array_priority__ = 1000  # the older protocol, for libraries that still read it
     _retain_default = False  # tensor graphs are freed by backward() so training loops do not hold memory
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None, device: str | None = None,
@@ -120,6 +123,11 @@ class Tensor:
     def numpy(self) -> np.ndarray:
         """The data as a NumPy array on the host (a copy when the tensor lives on the GPU)."""
         return to_numpy(self.data)
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        """``np.asarray(tensor)``: the data on the host, outside the graph (NumPy functions and plots take Tensors)."""
+        arr = self.numpy() if dtype is None else self.numpy().astype(dtype, copy=False)
+        return arr.copy() if copy else arr
 
     def item(self) -> float:
         if self.data.size != 1:
@@ -241,8 +249,9 @@ class Tensor:
         return apply(ops.Div, _lift(other, self), self)
 
     def __pow__(self, other: Any) -> "Tensor":
-        if isinstance(other, (int, float)) and not isinstance(other, bool):
-            return apply(ops.PowScalar, self, p=other)
+        if isinstance(other, (int, float, np.number)) and not isinstance(other, bool):
+            # a NumPy scalar becomes a Python number: float32 ** np.float64(2) would otherwise give float64
+            return apply(ops.PowScalar, self, p=other.item() if isinstance(other, np.generic) else other)
         return apply(ops.Pow, self, _lift(other, self))
 
     def __rpow__(self, other: Any) -> "Tensor":
@@ -399,12 +408,18 @@ def _compared(x: Any, like: Tensor) -> Any:
 
 
 def _lift(x: Any, like: Tensor) -> Tensor:
-    """A constant operand as a Tensor of ``like``'s dtype and device (no float64 upcasts from Python floats)."""
+    """A constant operand as a Tensor of ``like``'s dtype and device (no float64 upcasts from Python floats).
+
+    Python and NumPy scalars take ``like``'s dtype (so float32 * np.float64(2) stays float32, as in
+    PyTorch); with an integer tensor an integer stays an integer and a float becomes float32.
+    """
     if isinstance(x, Tensor):
         return x
-    if isinstance(x, (int, float)):
+    if isinstance(x, (int, float, np.number, np.bool_)):
         xp = array_module(like.data)
-        dtype = like.data.dtype if like.data.dtype.kind in _FLOAT_KINDS else np.float32
+        dtype = like.data.dtype
+        if dtype.kind not in _FLOAT_KINDS and (dtype.kind == "b" or isinstance(x, (float, np.floating))):
+            dtype = np.float32
         return Tensor._make(xp.asarray(x, dtype=dtype), False, (), None, "")
     return Tensor(x, dtype=None if hasattr(x, "dtype") else like.dtype, device=like.device)
 
