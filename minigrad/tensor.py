@@ -15,7 +15,8 @@ from .autograd import Step
 from .backend import (DeviceError, array_module, check_device, default_device, device_of, rng, to_device,
                       to_numpy, xp_for)
 
-_FLOAT_KINDS = "fc"
+_REPR_THRESHOLD = 50  # a repr summarises tensors with more elements than this ("..."), like NumPy
+_FLOAT_KINDS = "f"  # complex numbers would need conjugated gradients, which these ops do not compute
 
 
 def _as_array(data: Any, dtype: Any, device: str | None) -> Any:
@@ -117,6 +118,8 @@ class Tensor:
         return self.transpose()
 
     def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor: it has no first axis (use .item() for its value)")
         return len(self.data)
 
     # -- conversions -------------------------------------------------------------------------
@@ -357,8 +360,10 @@ class Tensor:
 
     # -- display -----------------------------------------------------------------------------
     def __repr__(self) -> str:
-        body = np.array2string(self.numpy(), precision=4, separator=", ", prefix="Tensor(", threshold=50)
+        body = np.array2string(self.numpy(), precision=4, separator=", ", prefix="Tensor(", threshold=_REPR_THRESHOLD)
         extras = []
+        if self.size > _REPR_THRESHOLD or (self.size == 0 and self.ndim > 1):
+            extras.append(f"shape={tuple(self.shape)}")  # the printed values no longer show it
         if self.dtype != np.float32:
             extras.append(f"dtype={self.dtype}")
         if self.device != "cpu":
@@ -391,6 +396,9 @@ def _raw_index(index: Any, device: str = "cpu") -> Any:
     if isinstance(index, list):
         index = np.asarray(index)
     index = _raw(index)
+    if getattr(index, "dtype", None) is not None and index.dtype.kind == "f":
+        raise IndexError(f"an index must hold integers or booleans, got {index.dtype} (Tensor([0, 1]) is "
+                         "float32 like every list: pass dtype=np.int64, or use mg.arange / an integer array)")
     if hasattr(index, "ndim") and getattr(index, "ndim", 0) > 0 and device_of(index) != device:
         index = to_device(index, device)
     return index
