@@ -163,7 +163,10 @@ class Pow(Function):
     def backward(self, g):
         a, b, out = self.saved
         xp = self.xp
-        ga = unbroadcast(g * b * a ** (b - 1), a.shape) if self.needs[0] else None
+        ga = None
+        if self.needs[0]:
+            # b a^(b-1) is 0 * inf = nan at a = 0, b = 0; a^0 is constant, so its slope is 0 (as PyTorch)
+            ga = unbroadcast(g * xp.where(b == 0, 0, b * a ** (b - 1)), a.shape)
         gb = None
         if self.needs[1]:
             safe = xp.where(a > 0, a, 1)
@@ -181,6 +184,8 @@ class PowScalar(Function):
     def backward(self, g):
         (a,) = self.saved
         p = self.params["p"]
+        if p == 0:  # a ** 0 is constant 1: the formula would give 0 * 0^-1 = nan at a = 0
+            return (self.xp.zeros_like(g),)
         return (g * (p * a ** (p - 1)),)
 
     def describe(self):

@@ -291,3 +291,17 @@ def test_max_keepdims_with_negative_tuple_axes_and_ties(axis):
     expected = (a == a.max(axis=(0, 2), keepdims=True)) / (a == a.max(axis=(0, 2), keepdims=True)).sum(
         axis=(0, 2), keepdims=True)
     np.testing.assert_allclose(x.grad.numpy(), expected)  # each maximum appears twice: 1/2 to each
+
+
+def test_power_gradients_at_a_zero_base_follow_pytorch():
+    x = Tensor(np.array([0.0, 0.0, 1.0]), requires_grad=True)
+    with np.errstate(divide="ignore"):
+        (x ** 0).sum().backward()
+        assert x.grad.numpy().tolist() == [0.0, 0.0, 0.0]  # a ** 0 is constant (was nan at 0)
+        x.grad = None
+        (x ** 0.5).sum().backward()
+        assert x.grad.numpy().tolist() == [np.inf, np.inf, 0.5]
+        x.grad = None
+        b = Tensor(np.array([0.0, 2.0, 0.0]), requires_grad=True)
+        (x ** b).sum().backward()
+    assert x.grad.numpy().tolist() == [0.0, 0.0, 0.0] and b.grad.numpy().tolist() == [0.0, 0.0, 0.0]
