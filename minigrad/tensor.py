@@ -26,9 +26,11 @@ def _as_array(data: Any, dtype: Any, device: str | None) -> Any:
     their dtype; ``dtype=`` overrides both.
     """
     if isinstance(data, Tensor):
+        device = device or data.device  # a Tensor's data stays on its device unless one is asked for
         data = data.data
     if isinstance(data, (np.ndarray, np.generic)) or hasattr(data, "__cuda_array_interface__"):
-        target = device or device_of(data)
+        # a CuPy array stays on its GPU; NumPy data goes to the default device, as lists do
+        target = device or ("cuda" if device_of(data) == "cuda" else default_device())
         if target != "cpu":
             check_device(target)
         arr = to_device(data, target)
@@ -394,7 +396,7 @@ def _raw_index(index: Any, device: str = "cpu") -> Any:
     if isinstance(index, tuple):
         return tuple(_raw_index(i, device) for i in index)
     if isinstance(index, list):
-        index = np.asarray(index)
+        index = np.asarray(index) if index else np.zeros(0, dtype=np.intp)  # [] selects nothing, as in NumPy
     index = _raw(index)
     if getattr(index, "dtype", None) is not None and index.dtype.kind == "f":
         raise IndexError(f"an index must hold integers or booleans, got {index.dtype} (Tensor([0, 1]) is "

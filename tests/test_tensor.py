@@ -266,3 +266,11 @@ def test_huge_graphs_are_released_after_backward():
     del h
     gc.collect()
     assert ref() is None
+
+
+def test_an_empty_index_list_selects_nothing():
+    x = Tensor(np.arange(6.0).reshape(3, 2), requires_grad=True)
+    y = x[[]]
+    assert y.shape == (0, 2)
+    (y.sum() + x[[], 0].sum() + x.sum()).backward()
+    assert x.grad.numpy().tolist() == [[1.0, 1.0]] * 3
