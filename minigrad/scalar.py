@@ -34,7 +34,6 @@ def _power_slope(base: float, p: float) -> float:
 class Value:
     """A scalar node of a computation graph: ``data``, ``grad`` and how it was made."""
 
-    # _released is set only by _release() (an unset slot reads as False through getattr): no cost per node
     __slots__ = ("data", "grad", "_prev", "_local", "_op", "label", "_scope", "_released", "__weakref__")
     _retain_default = True  # small scalar graphs are kept so they can be drawn after backward
     requires_grad = True  # every Value takes part in backward (the engine reads this, as for Tensor)
@@ -51,6 +50,7 @@ class Value:
         self._op = _op
         self.label = label
         self._scope = autograd._scope
+        self._released = False  # set by _release(): backward refuses to go through a freed graph
 
     # -- arithmetic: forward value and local derivatives side by side --------------------
     def __add__(self, other: Any) -> "Value":
