@@ -272,7 +272,7 @@ def clip_grad_norm(params: Iterable[Tensor], max_norm: float) -> float:
         scale = max_norm / (total + 1e-6)
         for p in with_grad:
             # a new array, not in place: a gradient may be a read-only broadcast view
-            p.grad = Tensor(p.grad.data * scale)
+            p.grad = Tensor(p.grad.data * scale, device=p.device)
     return total
 
 

@@ -133,17 +133,47 @@ def test_creation_on_cuda(cuda):
 
 def test_mixing_devices_raises_naming_both(cuda):
     a, b = Tensor([1.0, 2.0], device="cuda"), Tensor([3.0, 4.0])
-    for op in (lambda: a + b, lambda: b * a, lambda: a @ b, lambda: mg.cat([a, b]), lambda: mg.where(a > 0, a, b)):
+    for op in (lambda: a + b, lambda: b * a, lambda: a @ b, lambda: mg.cat([a, b]), lambda: mg.where(a > 0, a, b),
+               lambda: a > b, lambda: b.eq(a)):
         with pytest.raises(mg.DeviceError, match=r"cuda.*cpu|cpu.*cuda"):
             op()
 
 
+def test_comparisons_move_host_operands(cuda):
+    t = Tensor([1.0, 2.0], device="cuda")
+    for result in (t.eq(np.array([1.0, 0.0])), t > np.zeros(2), t.eq([1.0, 0.0]), t >= 1.5, t < np.float32(2)):
+        assert on_device(result) and result.dtype == bool
+    np.testing.assert_array_equal(t.eq([1.0, 0.0]).numpy(), [True, False])
+
+
 def test_default_device_cuda(cuda):
+    cpu_model = nn.Linear(2, 1)
     mg.set_default_device("cuda")
     try:
         assert on_device(Tensor([1.0])) and on_device(mg.zeros(2)) and on_device(nn.Linear(2, 3).weight)
+        assert on_device(Tensor(np.ones(2))) and on_device(Tensor(np.float32(1.0)))  # NumPy data too, like lists
+        assert Tensor(Tensor([1.0], device="cpu")).device == "cpu"  # a Tensor stays where it is
+        # a CPU model keeps working while new tensors go to the GPU: its gradients, clipped or moved, stay put
+        cpu_model(Tensor(np.ones((1, 2), np.float32), device="cpu")).sum().backward()
+        optim.clip_grad_norm(cpu_model.parameters(), 1e-3)
+        assert all(p.grad.device == "cpu" for p in cpu_model.parameters())
+        cpu_model.to("cpu")
+        assert all(p.grad.device == "cpu" for p in cpu_model.parameters())
+        dropout = nn.Dropout(0.5)
+        assert dropout(Tensor(np.ones((2, 4), np.float32), device="cpu")).device == "cpu"
     finally:
         mg.set_default_device("cpu")
+
+
+@pytest.mark.parametrize("number", [4, 7])
+def test_lessons_run_with_cuda_as_default_device(cuda, number, tmp_path):
+    """Lessons build Tensors from NumPy arrays and feed them to models: under :device cuda both must be on the GPU."""
+    mg.set_default_device("cuda")
+    try:
+        report = mg.lessons.run_lesson(number, tmp_path, capture=True)
+    finally:
+        mg.set_default_device("cpu")
+    assert report.ok, "\n".join(r.describe() for r in report.results if not r.ok)
 
 
 # -- nn ----------------------------------------------------------------------------------------------------

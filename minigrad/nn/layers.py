@@ -154,7 +154,7 @@ class Dropout(Module):
         if self.p == 1.0:
             return x * 0.0
         scale = array_module(x.data).asarray(keep, dtype=x.dtype) * (1.0 / (1.0 - self.p))
-        return x * Tensor(scale)
+        return x * Tensor(scale, device=x.device)
 
     def extra_repr(self) -> str:
         return f"p={self.p:g}"

@@ -172,7 +172,7 @@ class Module:
         for t in self._tensors():
             t.data = to_device(t.data, device)
             if t.grad is not None:
-                t.grad = Tensor(to_device(t.grad.data, device))
+                t.grad = Tensor(to_device(t.grad.data, device), device=device)
         return self
 
     def astype(self, dtype: Any) -> "Module":
