@@ -340,13 +340,16 @@ class Mean(Function):
         axes = normalize_axes(axis, a.ndim)
         n = a.size if axes is None else _prod(a.shape[i] for i in axes)
         self.saved = (a.shape, axes, n)
+        if a.dtype == xp.float16:  # a float16 sum overflows at 65504: add in float32, as np.mean does
+            return (a.sum(axis=axes, keepdims=keepdims, dtype=xp.float32) / n).astype(a.dtype)
         # what ndarray.mean computes, without its Python-level wrapper (a few µs per call)
         return a.sum(axis=axes, keepdims=keepdims) / n
 
     def backward(self, g):
         shape, axes, n = self.saved
         g = _expand_reduced(g, shape, axes, self.params["keepdims"])
-        return (self.xp.broadcast_to(g / n, shape),)
+        # times 1/n, not divided by n: n itself may not fit in float16 (65504), 1/n does
+        return (self.xp.broadcast_to(g * (1.0 / n), shape),)
 
 
 class Max(Function):
@@ -481,8 +484,9 @@ class Cat(Function):
     name, formulas = "cat", ("g split back into the pieces",)
 
     def forward(self, xp, *arrays, axis):
+        out = xp.concatenate(arrays, axis=axis)  # first: its errors (0-d pieces, a bad axis) say what is wrong
         self.saved = ([a.shape[axis] for a in arrays],)
-        return xp.concatenate(arrays, axis=axis)
+        return out
 
     def backward(self, g):
         sizes = self.saved[0]

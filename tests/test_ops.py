@@ -305,3 +305,18 @@ def test_power_gradients_at_a_zero_base_follow_pytorch():
         b = Tensor(np.array([0.0, 2.0, 0.0]), requires_grad=True)
         (x ** b).sum().backward()
     assert x.grad.numpy().tolist() == [0.0, 0.0, 0.0] and b.grad.numpy().tolist() == [0.0, 0.0, 0.0]
+
+
+def test_cat_of_0d_tensors_is_a_clear_error():
+    x = Tensor(np.array(1.0), requires_grad=True)
+    with pytest.raises(ShapeError, match="cat.*zero-dimensional"):
+        mg.cat([x, x])
+    assert mg.stack([x, x]).shape == (2,)
+
+
+def test_float16_mean_adds_in_float32():
+    x = Tensor(np.full(100_000, 1.0, dtype=np.float16), requires_grad=True)
+    m = x.mean()
+    assert m.dtype == np.float16 and m.item() == 1.0  # the float16 sum (100000) would overflow to inf
+    m.backward()
+    assert x.grad.dtype == np.float16 and x.grad.numpy()[0] == np.float16(1e-5)
