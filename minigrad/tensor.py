@@ -48,7 +48,13 @@ def _as_array(data: Any, dtype: Any, device: str | None) -> Any:
 
 
 class Tensor:
-    """An array node of a computation graph: ``data`` (a NumPy/CuPy array), ``grad`` and how it was made."""
+    """An array node of a computation graph: ``data`` (a NumPy/CuPy array), ``grad`` and how it was made.
+
+    Ops keep references to the arrays they need for backward, not copies, and there is
+    no version counter as in PyTorch: editing ``x.data`` in place between the forward
+    pass and ``backward()`` changes the gradients computed (the optimizers update
+    ``.data`` in place *after* backward, which is safe).
+    """
 
     __slots__ = ("data", "grad", "requires_grad", "_prev", "_ctx", "_op", "label", "_released", "_scope",
                  "__weakref__")
@@ -421,7 +427,8 @@ def _lift(x: Any, like: Tensor) -> Tensor:
     """A constant operand as a Tensor of ``like``'s dtype and device (no float64 upcasts from Python floats).
 
     Python and NumPy scalars take ``like``'s dtype (so float32 * np.float64(2) stays float32, as in
-    PyTorch); with an integer tensor an integer stays an integer and a float becomes float32.
+    PyTorch); with an integer tensor an integer stays an integer, and a float is lifted as float32
+    (the result then follows NumPy's promotion: int64 with float32 gives float64).
     """
     if isinstance(x, Tensor):
         return x
