@@ -63,6 +63,10 @@ def _like(values: np.ndarray, original: Any) -> Any:
         from .tensor import Tensor  # noqa: PLC0415
 
         return Tensor(values, device=original.device)
+    if _on_device(original):  # a bare CuPy array in, a CuPy array out
+        from .backend import to_device  # noqa: PLC0415
+
+        return to_device(values, "cuda")
     return values
 
 

@@ -301,6 +301,11 @@ def test_batches_and_standardizer_with_cuda_tensors(cuda):
     raw = [xb for xb, _ in data.batches(Xt.data, yt.data, batch_size=16, seed=0)]  # bare device arrays
     assert all(is_device_array(xb) for xb in raw)
     np.testing.assert_array_equal(raw[0].get(), seen[0])
+    (Xa, ya), (Xb, yb) = data.train_dev_split(Xt.data, yt.data, dev_fraction=0.2)  # bare device arrays stay
+    assert all(is_device_array(a) for a in (Xa, ya, Xb, yb)) and len(Xa) + len(Xb) == 50
+    (Xa, ya), _ = data.split(Xt, yt, (0.8, 0.2))
+    assert on_device(Xa) and on_device(ya)
+    assert data.one_hot(Tensor(np.array([0, 2, 1]), device="cuda")).shape == (3, 3)
     scaler = data.Standardizer().fit(Xt)
     Z = scaler.transform(Xt)
     assert on_device(Z)
@@ -335,6 +340,17 @@ def test_monitor_on_cuda_model(cuda):
     assert "layer" in str(mon)
     report = mg.diagnose.probe(model, Tensor(X, device="cuda"), y)
     assert report
+
+
+def test_monitor_flags_non_finite_on_cuda_and_error_analysis(cuda):
+    model = nn.MLP([2, 4, 1]).to("cuda")
+    X = np.array([[np.nan, 1.0], [0.0, 1.0]], np.float32)
+    with mg.diagnose.Monitor(model, on_nonfinite="raise"):
+        with pytest.raises(mg.diagnose.NonFiniteError):
+            model(Tensor(X, device="cuda"))
+    mask = Tensor(np.array([True, False, True]), device="cuda")
+    result = mg.diagnose.error_analysis({"blurry": mask, "dark": mask.data})
+    assert "blurry" in str(result)
 
 
 def test_draw_and_render_cuda_graph(cuda, tmp_path):
