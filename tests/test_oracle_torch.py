@@ -362,3 +362,40 @@ def _weight_as_torch(layer, w):
     """Our Linear computes x @ W with W (in, out); if a layout ever changes this test says so."""
     assert tuple(layer.weight.shape) == (3, 2), f"Linear weight layout changed: {layer.weight.shape}"
     return w
+
+
+# -- 0-d and empty tensors ------------------------------------------------------------------------
+ZERO_D = {
+    "arithmetic": (lambda a, b: (a * b + a / (b * b + 1) - b) ** 2, None),
+    "functions": (lambda a, b: a.exp() + b.tanh() + a.sigmoid() * b.relu() + a.maximum(b), None),
+    "reductions": (lambda a, b: a.sum() + b.mean(axis=0) + a.max(axis=-1, keepdims=True),
+                   lambda a, b: a.sum() + b.mean(dim=0) + torch.amax(a, dim=-1, keepdim=True)),
+    "with a vector": (lambda a, b: ((a * mg.Tensor(np.arange(3.0))) @ mg.Tensor(np.ones(3))) * b,
+                      lambda a, b: ((a * torch.arange(3.0, dtype=torch.float64)) @ torch.ones(3, dtype=torch.float64)) * b),
+    "stack and index": (lambda a, b: mg.stack([a, b, a])[::2].sum() + a[None].sum(),
+                        lambda a, b: torch.stack([a, b, a])[::2].sum() + a[None].sum()),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ZERO_D))
+def test_0d_tensors_like_torch(name):
+    fn, tfn = ZERO_D[name]
+    compare(fn, [np.array(0.7), np.array(-1.3)], tfn)
+
+
+EMPTY = {
+    "elementwise": (lambda a, b: (a * 2).tanh() + b.sum(), None),
+    "matmul": (lambda a, b: a @ mg.Tensor(np.ones((3, 2))),
+               lambda a, b: a @ torch.ones((3, 2), dtype=torch.float64)),
+    "sum over the empty axis": (lambda a, b: a.sum(axis=0) + b, lambda a, b: a.sum(dim=0) + b),
+    "softmax": (lambda a, b: a.softmax() + a.log_softmax(), lambda a, b: a.softmax(-1) + a.log_softmax(-1)),
+    "cat with a non-empty one": (lambda a, b: mg.cat([a, b[None], a], axis=0),
+                                 lambda a, b: torch.cat([a, b[None], a], dim=0)),
+    "max along the other axis": (lambda a, b: a.max(axis=1), lambda a, b: torch.amax(a, dim=1)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EMPTY))
+def test_empty_tensors_like_torch(name):
+    fn, tfn = EMPTY[name]
+    compare(fn, [np.zeros((0, 3)), np.array([0.5, -1.0, 2.0])], tfn)
