@@ -22,6 +22,7 @@ What it models (each as CuPy 13/14 does it, see cupy/_core/core.pyx):
   (``x.sum()``, ``x[0, 0]``); ``float()``, ``int()``, ``bool()`` (size 1), ``.item()``,
   ``.tolist()``, ``repr``/``str``/``format`` copy to the host. There is no ``__index__`` and no
   ``__round__``, so ``range(x.sum())`` and ``round(x.max())`` fail as on CuPy.
+* Host-memory members of NumPy arrays (``ctypes``, ``resize``, ``setflags``, ...) are missing.
 * ``x.device`` is a CUDA device object (not NumPy 2's ``"cpu"``), ``x.__cuda_array_interface__``
   exists, operators defer to operands with a higher ``__array_priority__`` (minigrad's Tensor).
 * Module functions (``cupy.exp``, ``cupy.zeros``, ``cupy.where`` ...) delegate to NumPy and wrap
@@ -46,6 +47,9 @@ import numpy as np
 _HOST_MESSAGE = ("Implicit conversion to a NumPy array is not allowed. "
                  "Please use `.get()` to construct a NumPy array explicitly.")
 _SCALARS = (bool, int, float, complex, np.generic)
+# numpy.ndarray members that cupy.ndarray does not have (host-memory details)
+_NUMPY_ONLY = frozenset({"ctypes", "itemset", "newbyteorder", "getfield", "setfield", "setflags", "resize",
+                         "byteswap", "tostring"})
 
 
 def _unsupported(x: Any) -> TypeError:
@@ -222,8 +226,8 @@ class ndarray:  # noqa: N801 - named like cupy.ndarray
         return types.SimpleNamespace(ptr=self._a.ctypes.data, device=_Device())  # a MemoryPointer, not a buffer
 
     def __getattr__(self, name: str) -> Any:
-        if name.startswith("__"):  # no __array_interface__ & co: NumPy must not find a way in
-            raise AttributeError(name)
+        if name.startswith("__") or name in _NUMPY_ONLY:  # no __array_interface__ & co: NumPy must not find a way in
+            raise AttributeError(f"'cupy.ndarray' object has no attribute {name!r}")
         value = getattr(self._a, name)
         if not callable(value):
             return _wrap(value) if isinstance(value, np.ndarray) else value

@@ -420,3 +420,19 @@ def test_repl_device_train_and_inspect_on_cuda(cuda):
     assert text.count("trained 1 epoch") == 2 and "trained 2 epoch" in text
     assert "cuda True" in text and "new tensors go to cuda" in text
     assert status == 0
+
+
+def test_repl_started_with_device_cuda_shows_it(cuda, monkeypatch, capsys):
+    import io
+
+    from repl import app
+    from repl.session import Session
+    from repl.toolbar import toolbar_items
+
+    monkeypatch.setattr(sys, "stdin", io.StringIO("t = mg.randn(2, 3) @ mg.randn(3, 1)\nprint(t.device)\n"))
+    try:
+        assert app.main(["--device", "cuda"]) == 0
+        assert ("device", "cuda") in toolbar_items(Session(interactive=False, out=io.StringIO()))
+    finally:
+        mg.set_default_device("cpu")
+    assert capsys.readouterr().out.strip().endswith("cuda")
