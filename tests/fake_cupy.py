@@ -102,6 +102,9 @@ class _Device:
     def __exit__(self, *exc: Any) -> None:
         return None
 
+    def synchronize(self) -> None:
+        """Nothing to wait for: the fake computes synchronously."""
+
 
 def _binary(ufunc: np.ufunc, reflected: bool = False):
     def op(self: "ndarray", other: Any) -> Any:

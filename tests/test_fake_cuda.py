@@ -5,6 +5,9 @@ operands mixed with device arrays, ``np.add.at``, NumPy scalars from reductions)
 these tests catch host/device mistakes on any machine. They say nothing about GPU
 speed or CUDA kernels' numerics: the real GPU run (tests with the ``device`` fixture)
 is still owed.
+
+The same fake can stand in for CuPy in the whole ``device``-parametrized catalogue:
+``pytest -p tests.fake_cuda_plugin -m gpu tests`` (see tests/fake_cuda_plugin.py).
 """
 from __future__ import annotations
 
