@@ -52,6 +52,9 @@ _NUMPY_ONLY = frozenset({"ctypes", "itemset", "newbyteorder", "getfield", "setfi
                          "byteswap", "tostring"})
 
 
+_SCATTER_ADD_DTYPES = frozenset(np.dtype(t) for t in ("int32", "float16", "float32", "float64", "uint32", "uint64"))
+
+
 def _unsupported(x: Any) -> TypeError:
     return TypeError(f"Unsupported type {type(x)}")
 
@@ -217,7 +220,13 @@ class ndarray:  # noqa: N801 - named like cupy.ndarray
         return ndarray(np.asarray(self._a[_unwrap(index, allow_host=True)]))  # indices may be host arrays
 
     def __setitem__(self, index: Any, value: Any) -> None:
-        self._a[_unwrap(index, allow_host=True)] = _unwrap(value, allow_host=True)
+        index = _unwrap(index, allow_host=True)
+        parts = index if isinstance(index, tuple) else (index,)
+        advanced = any(isinstance(p, (np.ndarray, list)) for p in parts)
+        if isinstance(value, np.ndarray) and value.ndim and not advanced:
+            # CuPy copies host values only through advanced indexing; basic slices are filled
+            raise ValueError("non-scalar numpy.ndarray cannot be used for fill")
+        self._a[index] = _unwrap(value, allow_host=True)
 
     # -- attributes and methods: NumPy's, results kept on the device ---------------------------
     @property
@@ -332,7 +341,10 @@ def make_cupy() -> tuple[types.ModuleType, types.ModuleType]:
         """``a[slices] += value`` with repeated indices adding up, in place on the device."""
         if not isinstance(a, ndarray):
             raise _unsupported(a)
-        np.add.at(a._a, _unwrap(slices, allow_host=True), _unwrap(value))
+        if a.dtype not in _SCATTER_ADD_DTYPES:  # atomicAdd's types (int64 is not one of them)
+            raise TypeError("scatter_add only supports int32, float16, float32, float64, uint32, uint64, "
+                            "as data type")
+        np.add.at(a._a, _unwrap(slices, allow_host=True), _unwrap(value, allow_host=True))
     cupyx.scatter_add = scatter_add
     return cupy, cupyx
 
