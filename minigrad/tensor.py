@@ -61,7 +61,7 @@ class Tensor:
     # NumPy defers every operator to the Tensor (NEP 13): numpy_array * tensor calls Tensor.__rmul__ and gives
     # a Tensor in the graph, and np.exp(tensor) is refused instead of silently building an object array
     __array_ufunc__ = None
-    __array_priority__ = 1000  # the older protocol, for libraries that still read it
+    __array_priority__ = 1000  # the older protocol, which some CuPy versions read instead
     _retain_default = False  # tensor graphs are freed by backward() so training loops do not hold memory
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None, device: str | None = None,
