@@ -31,9 +31,12 @@ What it models (each as CuPy 13/14 does it, see cupy/_core/core.pyx):
   ``cupy.random`` (``seed`` and the legacy draw functions, from its *own* generator: draws
   differ from NumPy's global ones, as they do on a GPU), ``cupyx.scatter_add``.
 
+* Integer index arrays are not bounds-checked: they wrap around (``x[[5]]`` of 3 elements is
+  ``x[[2]]``), in reads, writes and ``scatter_add``; plain integer indices raise ``IndexError``.
+
 What it does not model: GPU speed, memory limits, streams and asynchrony, CUDA kernels'
 floating-point results (reduction order, fused multiply-add, fast math), CuPy's exact
-random streams, its dtype-promotion corner cases, out-of-bounds index wrap-around, or
+random streams, its dtype-promotion corner cases, ``take``-style functions' wrap-around, or
 which NumPy functions CuPy lacks (every NumPy function is assumed to exist). Passing tests
 with this fake are necessary, not sufficient: the GPU run is still owed.
 """
@@ -70,6 +73,29 @@ def _unwrap(x: Any, allow_host: bool = False) -> Any:
     if isinstance(x, (list, tuple)):
         return type(x)(_unwrap(v, allow_host) for v in x)
     return x
+
+
+def _wrap_around(index: Any, shape: tuple) -> Any:
+    """Integer index arrays taken modulo their axis' size: CuPy does not bounds-check them (its kernels
+    wrap, NumPy raises IndexError); plain integer indices are still checked, as CuPy does."""
+    parts = list(index) if isinstance(index, tuple) else [index]
+    parts = [np.asarray(p) if isinstance(p, list) else p for p in parts]
+    if not any(isinstance(p, np.ndarray) and p.dtype.kind in "iu" and p.size for p in parts):
+        return index
+    consumed = sum(p.ndim if isinstance(p, np.ndarray) and p.dtype.kind == "b" else 0 if p is None or p is Ellipsis
+                   else 1 for p in parts)
+    axis, out = 0, []
+    for p in parts:
+        if p is Ellipsis:
+            axis += len(shape) - consumed
+        elif isinstance(p, np.ndarray) and p.dtype.kind == "b":
+            axis += p.ndim
+        elif p is not None:
+            if isinstance(p, np.ndarray) and p.dtype.kind in "iu" and axis < len(shape) and shape[axis]:
+                p = np.mod(p, shape[axis])
+            axis += 1
+        out.append(p)
+    return tuple(out) if isinstance(index, tuple) else out[0]
 
 
 def _wrap(x: Any) -> Any:
@@ -217,10 +243,11 @@ class ndarray:  # noqa: N801 - named like cupy.ndarray
         return (self[i] for i in range(self._a.shape[0]))
 
     def __getitem__(self, index: Any) -> "ndarray":
-        return ndarray(np.asarray(self._a[_unwrap(index, allow_host=True)]))  # indices may be host arrays
+        index = _wrap_around(_unwrap(index, allow_host=True), self._a.shape)  # indices may be host arrays
+        return ndarray(np.asarray(self._a[index]))
 
     def __setitem__(self, index: Any, value: Any) -> None:
-        index = _unwrap(index, allow_host=True)
+        index = _wrap_around(_unwrap(index, allow_host=True), self._a.shape)
         parts = index if isinstance(index, tuple) else (index,)
         advanced = any(isinstance(p, (np.ndarray, list)) for p in parts)
         if isinstance(value, np.ndarray) and value.ndim and not advanced:
@@ -344,7 +371,7 @@ def make_cupy() -> tuple[types.ModuleType, types.ModuleType]:
         if a.dtype not in _SCATTER_ADD_DTYPES:  # atomicAdd's types (int64 is not one of them)
             raise TypeError("scatter_add only supports int32, float16, float32, float64, uint32, uint64, "
                             "as data type")
-        np.add.at(a._a, _unwrap(slices, allow_host=True), _unwrap(value, allow_host=True))
+        np.add.at(a._a, _wrap_around(_unwrap(slices, allow_host=True), a.shape), _unwrap(value, allow_host=True))
     cupyx.scatter_add = scatter_add
     return cupy, cupyx
 
