@@ -399,3 +399,24 @@ EMPTY = {
 def test_empty_tensors_like_torch(name):
     fn, tfn = EMPTY[name]
     compare(fn, [np.zeros((0, 3)), np.array([0.5, -1.0, 2.0])], tfn)
+
+
+def _has_negative_step(index) -> bool:
+    parts = index if isinstance(index, tuple) else (index,)
+    return any(isinstance(p, slice) and p.step is not None and p.step < 0 for p in parts)
+
+
+@given(data=st.data(), shape=hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4))
+def test_drawn_basic_indices_like_torch(data, shape):
+    # torch has no negative slice steps (test_negative_steps_match_torch_flip covers those)
+    index = data.draw(hnp.basic_indices(shape, allow_newaxis=True, allow_ellipsis=True)
+                      .filter(lambda i: not _has_negative_step(i)), label="index")
+    compare(lambda a: a[index] * 1.0, [shape], lambda a: a[index] * 1.0)
+
+
+@given(data=st.data(), shape=hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4))
+def test_drawn_integer_array_indices_like_torch(data, shape):
+    index = data.draw(hnp.integer_array_indices(shape, result_shape=hnp.array_shapes(min_dims=1, max_dims=2,
+                                                                                        max_side=5)),
+                      label="index")  # repeats and negative indices included: their gradients must add up
+    compare(lambda a: a[index], [shape], lambda a: a[_torch_index(index)])
