@@ -194,7 +194,9 @@ class Tensor:
                     "with a gradient of the same shape"
                 )
             return array_module(self.data).ones(self.shape, dtype=self.dtype)
-        g = grad.data if isinstance(grad, Tensor) else _as_array(grad, self.dtype, self.device)
+        # in the root's dtype and on its device, like any other gradient: a float64 seed would run the
+        # whole backward pass in float64 (and one on another device would fail in the first op)
+        g = _as_array(grad, self.dtype, self.device)
         if g.shape != self.shape:
             raise ops.ShapeError(f"backward: gradient shape {g.shape} does not match tensor shape {self.shape}")
         return g

@@ -373,3 +373,11 @@ def test_backward_steps_never_started_changes_nothing():
     assert not y._released and y.grad is None
     y.backward()
     assert x.grad.numpy().tolist() == [3.0, 3.0]
+
+
+def test_a_float64_seed_gradient_does_not_turn_the_backward_pass_into_float64():
+    x = Tensor([1.0, 2.0], requires_grad=True)  # float32
+    y = (x * 2) * 3
+    steps = list(y.backward_steps(Tensor(np.ones(2))))  # a float64 Tensor as the seed
+    assert [s.grad.dtype for s in steps] == [np.float32] * 3
+    assert x.grad.numpy().tolist() == [6.0, 6.0]
