@@ -21,7 +21,6 @@ from minigrad import Tensor, backend, data, nn, optim
 
 from . import test_device_training, test_ops
 from .fake_cupy import is_device_array, make_cupy
-from .helpers import check_op, make_inputs
 
 
 @pytest.fixture
@@ -32,9 +31,9 @@ def cuda(monkeypatch):
     monkeypatch.setattr(backend, "_cupy_error", None)
     monkeypatch.setitem(sys.modules, "cupy", cupy)
     monkeypatch.setitem(sys.modules, "cupyx", cupyx)
-    mg.manual_seed(0)
-    yield cupy
-    assert backend.default_device() == "cpu" or backend.set_default_device("cpu")
+    monkeypatch.setattr(backend, "_default_device", "cpu")  # a test may switch it to "cuda"; put back after
+    mg.manual_seed(0)  # seeds the fake's cupy.random too
+    return cupy
 
 
 def on_device(t: Tensor) -> bool:
@@ -168,31 +167,25 @@ def test_comparisons_move_host_operands(cuda):
 
 def test_default_device_cuda(cuda):
     cpu_model = nn.Linear(2, 1)
-    mg.set_default_device("cuda")
-    try:
-        assert on_device(Tensor([1.0])) and on_device(mg.zeros(2)) and on_device(nn.Linear(2, 3).weight)
-        assert on_device(Tensor(np.ones(2))) and on_device(Tensor(np.float32(1.0)))  # NumPy data too, like lists
-        assert Tensor(Tensor([1.0], device="cpu")).device == "cpu"  # a Tensor stays where it is
-        # a CPU model keeps working while new tensors go to the GPU: its gradients, clipped or moved, stay put
-        cpu_model(Tensor(np.ones((1, 2), np.float32), device="cpu")).sum().backward()
-        optim.clip_grad_norm(cpu_model.parameters(), 1e-3)
-        assert all(p.grad.device == "cpu" for p in cpu_model.parameters())
-        cpu_model.to("cpu")
-        assert all(p.grad.device == "cpu" for p in cpu_model.parameters())
-        dropout = nn.Dropout(0.5)
-        assert dropout(Tensor(np.ones((2, 4), np.float32), device="cpu")).device == "cpu"
-    finally:
-        mg.set_default_device("cpu")
+    mg.set_default_device("cuda")  # the fixture puts "cpu" back
+    assert on_device(Tensor([1.0])) and on_device(mg.zeros(2)) and on_device(nn.Linear(2, 3).weight)
+    assert on_device(Tensor(np.ones(2))) and on_device(Tensor(np.float32(1.0)))  # NumPy data too, like lists
+    assert Tensor(Tensor([1.0], device="cpu")).device == "cpu"  # a Tensor stays where it is
+    # a CPU model keeps working while new tensors go to the GPU: its gradients, clipped or moved, stay put
+    cpu_model(Tensor(np.ones((1, 2), np.float32), device="cpu")).sum().backward()
+    optim.clip_grad_norm(cpu_model.parameters(), 1e-3)
+    assert all(p.grad.device == "cpu" for p in cpu_model.parameters())
+    cpu_model.to("cpu")
+    assert all(p.grad.device == "cpu" for p in cpu_model.parameters())
+    dropout = nn.Dropout(0.5)
+    assert dropout(Tensor(np.ones((2, 4), np.float32), device="cpu")).device == "cpu"
 
 
 @pytest.mark.parametrize("number", [4, 7])
 def test_lessons_run_with_cuda_as_default_device(cuda, number, tmp_path):
     """Lessons build Tensors from NumPy arrays and feed them to models: under :device cuda both must be on the GPU."""
-    mg.set_default_device("cuda")
-    try:
-        report = mg.lessons.run_lesson(number, tmp_path, capture=True)
-    finally:
-        mg.set_default_device("cpu")
+    mg.set_default_device("cuda")  # the fixture puts "cpu" back
+    report = mg.lessons.run_lesson(number, tmp_path, capture=True)
     assert report.ok, "\n".join(r.describe() for r in report.results if not r.ok)
 
 
@@ -450,9 +443,6 @@ def test_repl_started_with_device_cuda_shows_it(cuda, monkeypatch, capsys):
     from repl.toolbar import toolbar_items
 
     monkeypatch.setattr(sys, "stdin", io.StringIO("t = mg.randn(2, 3) @ mg.randn(3, 1)\nprint(t.device)\n"))
-    try:
-        assert app.main(["--device", "cuda"]) == 0
-        assert ("device", "cuda") in toolbar_items(Session(interactive=False, out=io.StringIO()))
-    finally:
-        mg.set_default_device("cpu")
+    assert app.main(["--device", "cuda"]) == 0  # the fixture puts the default device back
+    assert ("device", "cuda") in toolbar_items(Session(interactive=False, out=io.StringIO()))
     assert capsys.readouterr().out.strip().endswith("cuda")
