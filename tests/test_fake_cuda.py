@@ -428,10 +428,12 @@ def test_repl_device_train_and_inspect_on_cuda(cuda):
         ":train model X y epochs=2 batch=16", "Xc, yc = Tensor(X, device='cuda'), Tensor(y, device='cuda')",
         ":train model Xc yc epochs=1 opt=momentum", ":train model Xc.data yc.data epochs=1 opt=rmsprop",
         ":inspect model", "print(model.device, all(p.grad.device == 'cuda' for p in model.parameters()))",
+        "print(repr(model)[:10])", "a = Tensor([1.0, 2.0], requires_grad=True)", "b = (a * a).sum()", ":step b",
         ":device cpu"]))
     assert "Traceback" not in text and "Error" not in text, text
     assert text.count("trained 1 epoch") == 2 and "trained 2 epoch" in text
     assert "cuda True" in text and "new tensors go to cuda" in text
+    assert "a.grad = [2., 4.]" in text  # :step walked a graph built on the GPU
     assert status == 0
 
 
