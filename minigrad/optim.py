@@ -144,7 +144,7 @@ class Optimizer:
         for key, value in state["state"].items():
             index, _, name = key.partition(".")
             p = self.params[int(index)]
-            value = np.asarray(value)
+            value = to_numpy(value)  # NumPy (as saved), a list, or a CuPy array (which refuses np.asarray)
             if value.shape == ():  # a counter
                 buffers[int(index)][name] = value.item()
             else:

@@ -265,6 +265,9 @@ def test_optimizer_steps_match_cpu(cuda, make):
     assert all(isinstance(v, np.ndarray) for v in state["state"].values())
     opt.load_state_dict(state)
     opt.step()  # loaded host buffers follow the parameters back to the device
+    on_gpu = {**state, "state": {k: cuda.asarray(v) for k, v in state["state"].items()}}
+    opt.load_state_dict(on_gpu)  # buffers handed over as device arrays
+    opt.step()
 
 
 def test_optimizer_follows_module_to(cuda):
