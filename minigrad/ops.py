@@ -46,6 +46,8 @@ def normalize_axes(axis: Any, ndim: int) -> tuple | None:
     """
     if axis is None:
         return None
+    if type(axis) is int and -ndim <= axis < ndim:  # the common case, on every reduction: kept short
+        return (axis % ndim,)
     axes = (axis,) if isinstance(axis, int) or not hasattr(axis, "__iter__") else tuple(axis)
     out = []
     for a in axes:
