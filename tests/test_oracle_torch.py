@@ -189,6 +189,8 @@ def test_reshape_and_transpose_like_torch():
     compare(lambda a: a.reshape((6, 4)).T, [(2, 3, 4)])
     compare(lambda a: a.transpose(2, 0, 1), [(2, 3, 4)], lambda a: a.permute(2, 0, 1))
     compare(lambda a: a.transpose(), [(2, 3, 4)], lambda a: a.permute(2, 1, 0))  # NumPy's default: reverse
+    compare(lambda a: a.transpose(-1, 0, -2), [(2, 3, 4)], lambda a: a.permute(2, 0, 1))
+    compare(lambda a: a.reshape(()), [(1, 1)], lambda a: a.reshape(()))
 
 
 MASK = np.array([[True, False, True, True], [False, False, True, False], [True, True, False, False]])
