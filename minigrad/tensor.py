@@ -39,6 +39,9 @@ def _as_array(data: Any, dtype: Any, device: str | None) -> Any:
         return arr
     device = check_device(device) if device else default_device()
     xp = xp_for(device)
+    if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in data):
+        # Tensor([a.sum(), b.sum()]) copies the values, as torch.tensor does; mg.stack keeps the graph
+        data = [x.numpy() if isinstance(x, Tensor) else x for x in data]
     if dtype is None:
         probe = np.asarray(data)
         if probe.dtype == object:
@@ -144,6 +147,12 @@ class Tensor:
         if self.data.size != 1:
             raise ValueError(f"item() needs a tensor with one element, this one has shape {self.shape}")
         return self.data.reshape(()).item()
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
 
     def tolist(self) -> Any:
         return self.numpy().tolist()

@@ -274,3 +274,12 @@ def test_an_empty_index_list_selects_nothing():
     assert y.shape == (0, 2)
     (y.sum() + x[[], 0].sum() + x.sum()).backward()
     assert x.grad.numpy().tolist() == [[1.0, 1.0]] * 3
+
+
+def test_one_element_tensors_convert_to_python_numbers_and_lists_of_them_to_tensors():
+    t = Tensor([1.0, 2.0], requires_grad=True)
+    assert float(t.sum()) == 3.0 and int(t.mean() * 2) == 3
+    with pytest.raises(ValueError, match="one element"):
+        float(t)
+    both = Tensor([t.sum(), t.mean()])
+    assert both.numpy().tolist() == [3.0, 1.5] and not both.requires_grad
