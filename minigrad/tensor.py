@@ -289,7 +289,10 @@ class Tensor:
         return apply(ops.Neg, self)
 
     def __getitem__(self, index: Any) -> "Tensor":
-        return apply(ops.GetItem, self, index=_raw_index(index, self.device))
+        index = _raw_index(index, self.device)
+        if self.device != "cpu":
+            _check_index_bounds(index, self.shape)
+        return apply(ops.GetItem, self, index=index)
 
     # comparisons give boolean tensors without a graph (masks, accuracy); == stays identity
     # so tensors can live in sets and dicts like other graph nodes
@@ -421,6 +424,25 @@ def _raw_index(index: Any, device: str = "cpu") -> Any:
     if hasattr(index, "ndim") and getattr(index, "ndim", 0) > 0 and device_of(index) != device:
         index = to_device(index, device)
     return index
+
+
+def _check_index_bounds(index: Any, shape: tuple) -> None:
+    """Raise IndexError for an out-of-range integer index array, as NumPy does.
+
+    CuPy's kernels wrap such an index around silently (x[[5]] of 3 elements reads
+    x[2]), so on the GPU this checks on the host: one device sync per integer-array index.
+    """
+    parts = index if isinstance(index, tuple) else (index,)
+    if any(p is None or p is Ellipsis for p in parts):
+        return  # positions shift: leave these rarer forms to the backend
+    axis = 0
+    for p in parts:
+        kind = getattr(getattr(p, "dtype", None), "kind", None)
+        if kind in ("i", "u") and p.size and axis < len(shape):
+            low, high, n = int(p.min()), int(p.max()), shape[axis]
+            if high >= n or low < -n:
+                raise IndexError(f"index {high if high >= n else low} is out of bounds for axis {axis} with size {n}")
+        axis += p.ndim if kind == "b" else 1
 
 
 def _compared(x: Any, like: Tensor) -> Any:
