@@ -31,6 +31,17 @@ def _power_slope(base: float, p: float) -> float:
     return p * base ** (p - 1)
 
 
+def _number(data: Any) -> float:
+    """``data`` as a float; a Tensor is refused, since float() would silently cut it out of its graph."""
+    if hasattr(data, "_prev") and not isinstance(data, Value):
+        raise TypeError(f"Value holds one number; got a {type(data).__name__} "
+                        "(Values combine with numbers and Values, Tensors with Tensors)")
+    try:
+        return float(data)
+    except TypeError:
+        raise TypeError(f"Value holds one number; got a {type(data).__name__}") from None
+
+
 class Value:
     """A scalar node of a computation graph: ``data``, ``grad`` and how it was made."""
 
@@ -39,11 +50,7 @@ class Value:
     requires_grad = True  # every Value takes part in backward (the engine reads this, as for Tensor)
 
     def __init__(self, data: float, _children: tuple = (), _op: str = "", label: str = "", _local: tuple = ()):
-        try:
-            self.data = float(data)
-        except TypeError:
-            raise TypeError(f"Value holds one number; got a {type(data).__name__} "
-                            "(Values combine with numbers and Values, Tensors with Tensors)") from None
+        self.data = data if type(data) is float else _number(data)  # op results are floats: skip the checks
         self.grad = 0.0
         self._prev = tuple(_children)
         self._local = _local  # d(self)/d(parent) for each parent, computed in the forward pass
