@@ -202,6 +202,8 @@ def run_flipped(number: int, old: str, new: str, out: Path) -> L.LessonReport:
 
 
 FLIPS = [
+    # Each case edits one line of a lesson, as a learner would, and the lesson must still run to the
+    # end with the named check failing: proof that the check tests the lesson's claim.
     # (lesson, decisive setting as written, flipped to, a phrase of the check message that must then fail)
     pytest.param(1, '"large network (64-64)": lambda: nn.MLP([2, 64, 64, 1])',
                  '"large network (64-64)": lambda: nn.MLP([2, 8, 1])',
@@ -219,6 +221,30 @@ FLIPS = [
                  id="09-mini-batch-as-big-as-half-the-data"),
     pytest.param(10, 'FAST_OPTIMIZER = "adam"', 'FAST_OPTIMIZER = "sgd"', "not clearly faster than tuned",
                  id="10-adam-replaced-by-sgd"),
+    pytest.param(12, "LAMBDA = 1.8", "LAMBDA = 0.0",
+                 "L2 should close the dev gap", id="12-no-regularization"),
+    pytest.param(13, "MAX_PARAMS = 500", "MAX_PARAMS = 100_000",
+                 "the size limit should rule some models out", id="13-limit-that-never-binds"),
+    pytest.param(14, "X_dev, y_dev = phone.X[2000:2500], phone.y[2000:2500]",
+                 "X_dev, y_dev = web.X[2000:2500], web.y[2000:2500]",
+                 "same-distribution dev set should pick", id="14-team-2-dev-set-from-the-web"),
+    pytest.param(15, "synthetic = data.synthesize_phone(web.X, seed=1)", "synthetic = web.X",
+                 "synthesis should at least halve", id="15-no-synthesis"),
+    pytest.param(16, "DEV_FRACTION = 0.01 ", "DEV_FRACTION = 0.001 ",
+                 "not enough", id="16-dev-set-of-0.1-percent"),
+    pytest.param(17, "EVAL = (X_test, y_test)", "EVAL = (X_small, y_small)",
+                 "would beat the Bayes error", id="17-evaluated-on-its-own-training-data"),
+    pytest.param(17, "HUMAN_LEVEL = 0.10", "HUMAN_LEVEL = 0.0",
+                 "should have nothing left to fix", id="17-gaps-measured-from-zero"),
+    pytest.param(18, "first = analysis.best()", "first = analysis.rows[-1]",
+                 "the highest ceiling should give clearly the largest gain", id="18-work-on-the-lowest-ceiling"),
+    pytest.param(19, 'for name, features in (("B", U), ("C", V)):', 'for name, features in (("B", U), ("C", U)):',
+                 "transfer should not help an unrelated task", id="19-task-C-shares-the-features"),
+    pytest.param(20, "multi_acc, separate_acc, n_labels = compare(shared)",
+                 "multi_acc, separate_acc, n_labels = compare(unrelated)",
+                 "multi-task learning should clearly win", id="20-tasks-share-nothing"),
+    pytest.param(21, "D, TILT = 8, 2.0", "D, TILT = 8, 0.0",
+                 "end-to-end should match or beat", id="21-hand-feature-loses-nothing"),
 ]
 
 
