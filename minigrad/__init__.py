@@ -8,13 +8,11 @@ Heavier parts (nn, optim, data, viz, ...) are imported on first use so that
 """
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
 from .autograd import Step, backward_steps, enable_grad, is_grad_enabled, no_grad, topological_order
 from .backend import DeviceError, cuda_available, default_device, manual_seed, set_default_device
 from .ops import ShapeError, unbroadcast
 from .scalar import Value
+from .lazy import lazy_getattr
 from .gradcheck import gradcheck, numerical_gradient, relative_difference
 from .tensor import (Tensor, arange, cat, full, maximum, ones, ones_like, rand, randn, stack, tensor, where,
                      zeros, zeros_like)
@@ -29,17 +27,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        module, attr = _LAZY[name]
-        value = getattr(importlib.import_module(module), attr)
-        globals()[name] = value
-        return value
-    if name in _SUBMODULES:
-        module = importlib.import_module(f"minigrad.{name}")
-        globals()[name] = module
-        return module
-    raise AttributeError(f"module 'minigrad' has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, globals(), _LAZY, _SUBMODULES)
 
 
 def __dir__() -> list[str]:

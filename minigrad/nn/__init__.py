@@ -8,9 +8,7 @@
 """
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
+from ..lazy import lazy_getattr
 from . import functional, init
 from .containers import MLP, Sequential
 from .layers import (ACTIVATIONS, BatchNorm1d, Dropout, Identity, LeakyReLU, Linear, ReLU, Sigmoid, Softmax, Tanh,
@@ -22,9 +20,5 @@ __all__ = ["Module", "StateDictError", "Linear", "Sequential", "MLP", "ReLU", "T
            "scalar"]
 
 
-def __getattr__(name: str) -> Any:
-    if name == "scalar":  # micrograd-style networks: imported when first asked for
-        module = importlib.import_module("minigrad.nn.scalar")
-        globals()["scalar"] = module
-        return module
-    raise AttributeError(f"module 'minigrad.nn' has no attribute {name!r}")
+# micrograd-style networks over Values: imported when first asked for
+__getattr__ = lazy_getattr(__name__, globals(), {}, {"scalar"})

@@ -11,8 +11,7 @@ graphviz nor matplotlib.
 """
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from ..lazy import lazy_getattr
 
 # render.py needs only the standard library. Importing it here, then binding the name, keeps
 # `viz.render` the function: importing a submodule later would otherwise replace the attribute.
@@ -27,15 +26,7 @@ _LAZY = {  # name -> (module, attribute)
 __all__ = ["draw", "render", "Graph", "RenderError", "term", "plot"]
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        module, attr = _LAZY[name]
-        value = getattr(importlib.import_module(module), attr)
-        globals()[name] = value
-        return value
-    if name in _SUBMODULES:
-        return importlib.import_module(f"minigrad.viz.{name}")
-    raise AttributeError(f"module 'minigrad.viz' has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, globals(), _LAZY, _SUBMODULES)
 
 
 def __dir__() -> list[str]:
