@@ -82,7 +82,8 @@ def _moments(a: Any) -> tuple[float, float, float]:
         return float(a.mean()), float(a.std()), float(xp.sqrt((a * a).sum()))
 
 
-def _finite(a: Any) -> bool:
+def finite(a: Any) -> bool:
+    """True when every element of the array (NumPy or CuPy) is finite."""
     return bool(array_module(a).isfinite(a).all())
 
 
@@ -231,7 +232,7 @@ class Monitor:
         if self._order or not args:  # only the first layer's input is the data itself
             return
         x = args[0].data if isinstance(args[0], Tensor) else args[0]
-        if hasattr(x, "dtype") and getattr(x.dtype, "kind", "") == "f" and not _finite(x):
+        if hasattr(x, "dtype") and getattr(x.dtype, "kind", "") == "f" and not finite(x):
             self._nonfinite(f"the input batch of the model contains NaN or inf (seen entering layer {name!r})",
                             "input", "forward")
 
@@ -241,7 +242,7 @@ class Monitor:
         if name not in self._outputs:
             self._order.append(name)
         self._outputs[name] = out
-        if not _finite(out.data):
+        if not finite(out.data):
             module = self._layers[name]
             self._nonfinite(
                 f"NaN or inf first appeared in the output of layer {name!r} ({type(module).__name__}"
@@ -309,12 +310,12 @@ class Monitor:
         names = list(reversed(self._order))
         for i, name in enumerate(names):
             out = self._outputs[name]
-            out_ok = out.grad is None or _finite(out.grad.data)
+            out_ok = out.grad is None or finite(out.grad.data)
             if i == 0 and not out_ok:
                 self._nonfinite("the gradient arriving at the model's output (from the loss) is NaN or inf: "
                                 "check the loss (log of 0? use the *_with_logits loss)", "loss", "backward")
                 return
-            params_ok = all(_finite(p.grad.data) for p in self._own_parameters(self._layers[name])
+            params_ok = all(finite(p.grad.data) for p in self._own_parameters(self._layers[name])
                             if p.grad is not None)
             if not out_ok and incoming_ok:
                 # the layer after this one (already visited) produced it while propagating to this output

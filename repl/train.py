@@ -8,6 +8,7 @@ continues the curve).
 """
 from __future__ import annotations
 
+import math
 import signal
 import time
 from dataclasses import dataclass, field
@@ -26,6 +27,35 @@ OPTIONS = ("epochs", "lr", "opt", "batch", "loss", "every", "seed")
 FRAME_SECONDS = 0.1  # redraw at most ~10 times a second: drawing must not slow training down
 
 
+def guarded_step(model: Any, optimizer: Any, monitor: Any, loss_fn: Any, x: Any, y: Any,
+                 lr: float) -> tuple[float, str]:
+    """One training step that refuses to leave NaN/inf behind: (the loss, why it stopped or "").
+
+    The monitor raises `NonFiniteError` naming the layer whose forward or backward
+    first produced a NaN/inf; a non-finite loss or an update that overflows the
+    weights is caught here, and then the parameters go back to their values before
+    this step, so the model a learner keeps is the last finite one.
+    """
+    from minigrad import diagnose
+
+    loss = loss_fn(model(x), y)
+    value = loss.item()
+    if not math.isfinite(value):
+        return value, "the loss is NaN or inf while every layer's output is finite: check the loss (log of 0?)"
+    loss.backward()
+    monitor.check_gradients()
+    params = [(name, p) for name, p in model.named_parameters() if p.requires_grad]
+    before = [p.data.copy() for _, p in params]
+    optimizer.step()
+    for (name, p), old in zip(params, before):
+        if not diagnose.finite(p.data):
+            for (_, q), kept in zip(params, before):
+                q.data = kept
+            return value, (f"the update made {name} NaN or inf (its gradient was finite): "
+                           f"the learning rate lr={fmt(lr)} is too large for these weights")
+    return value, ""
+
+
 @dataclass
 class TrainLog:
     """What a learner can look at after training (kept in the namespace as ``_train``)."""
@@ -34,6 +64,7 @@ class TrainLog:
     grad_norms: list[dict] = field(default_factory=list)  # per epoch: layer -> ‖grad‖ of the last batch
     epochs_done: int = 0
     stopped: bool = False
+    nonfinite: str = ""  # why training stopped at a NaN/inf, naming the layer ("" if it did not)
     optimizer: Any = field(default=None, repr=False)  # kept so a second :train with the same settings continues
     optimizer_key: tuple = ()
 
@@ -219,7 +250,7 @@ def run(session: Session, model: Any, model_name: str, X: Any, y: Any, described
         loss_name: str | None, epochs: int, lr: float, batch: int, every: int) -> TrainLog:
     import numpy as np
     import minigrad as mg
-    from minigrad import data
+    from minigrad import data, diagnose
     from minigrad.viz import term
 
     device = model_device(model)
@@ -286,20 +317,27 @@ def run(session: Session, model: Any, model_name: str, X: Any, y: Any, described
                         width, height, heat=heat, masks=dropout_masks(model), footer=footer))
 
     model.train()
-    with _StopFlag() as stop:
+    log.nonfinite = ""
+    # NumPy's overflow warnings would scroll the live view away: the monitor reports NaN/inf itself
+    with _StopFlag() as stop, diagnose.Monitor(model, on_nonfinite="raise") as monitor, \
+            np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for epoch in range(1, epochs + 1):
             total, count = 0.0, 0
             for xb, yb in data.batches(X_arr, y_arr, batch_size=batch):
                 optimizer.zero_grad()
-                loss = loss_fn(model(mg.Tensor(xb, device=device)), mg.Tensor(yb, device=device))
-                loss.backward()
-                optimizer.step()
-                total += loss.item() * len(xb)
+                try:
+                    value, log.nonfinite = guarded_step(model, optimizer, monitor, loss_fn,
+                                                        mg.Tensor(xb, device=device), mg.Tensor(yb, device=device), lr)
+                except diagnose.NonFiniteError as exc:
+                    log.nonfinite = str(exc)
+                if log.nonfinite:
+                    break
+                total += value * len(xb)
                 count += len(xb)
                 if stop.raised:
                     break
-            if stop.raised:  # a cut-short epoch is not counted (its updates are kept)
-                log.stopped = True
+            if stop.raised or log.nonfinite:  # a cut-short epoch is not counted (its updates are kept)
+                log.stopped = stop.raised
                 break
             log.losses.append(total / count)
             log.grad_norms.append(layer_grad_norms(model))
@@ -314,7 +352,10 @@ def run(session: Session, model: Any, model_name: str, X: Any, y: Any, described
     if log.losses:
         draw(log.epochs_done, final=True)
     done = log.epochs_done - start_epoch
-    if log.stopped:
+    if log.nonfinite:
+        session.print(paint(f"stopped after {done} epoch(s): {log.nonfinite}\n{model_name} keeps its parameters "
+                            "from before the step that failed", "red"))
+    elif log.stopped:
         session.print(paint(f"stopped by Ctrl-C after {done} epoch(s): {model_name} keeps what it learned\n"
                             f"(loss {fmt(log.losses[-1], 4) if log.losses else '—'}); the history is in _train",
                             "yellow"))

@@ -439,3 +439,30 @@ def test_a_command_during_a_scripted_quiz_ends_the_quiz_and_still_runs():
     out, status = scripted('a = Value(2.0, label="a")\n:step --quiz a*a\n:seed 3\nprint("after")\n')
     assert status == 0
     assert "(quiz stopped" in out and "random seed set to 3" in out and "after" in out
+
+
+def test_train_stops_at_the_first_nan_and_names_the_layer():
+    out, _ = scripted("mg.manual_seed(0)\nmodel = nn.MLP([2, 8, 1])\n:train model moons epochs=3 lr=1e38 opt=sgd\n"
+                      "print('finite', all(bool(np.isfinite(p.numpy()).all()) for p in model.parameters()))\n")
+    assert "NaN or inf first appeared in the output of layer 'layers.2'" in out
+    assert "finite True" in out  # the step that failed changed nothing
+    out, _ = scripted("model = nn.MLP([2, 4, 1])\nX, y = data.make_moons(50)\nX[3, 0] = float('nan')\n"
+                      ":train model X y epochs=2\n")
+    assert "the input batch of the model contains NaN or inf" in out
+
+
+def test_an_update_that_overflows_the_weights_is_undone():
+    from minigrad import diagnose, nn, optim
+    from repl.train import guarded_step
+
+    mg.manual_seed(0)
+    model = nn.MLP([2, 4, 1])
+    before = [p.numpy().copy() for p in model.parameters()]
+    opt = optim.SGD(model.parameters(), lr=1e38)
+    x, y = mg.Tensor(np.ones((8, 2))), mg.Tensor(np.ones((8, 1)))
+    with diagnose.Monitor(model) as monitor, np.errstate(over="ignore", invalid="ignore"):
+        loss, problem = guarded_step(model, opt, monitor, lambda out, t: (out * 1e4).sum(), x, y, 1e38)
+    assert np.isfinite(loss)
+    assert problem.startswith("the update made layers.") and "lr=1e+38" in problem
+    for p, old in zip(model.parameters(), before):
+        np.testing.assert_array_equal(p.numpy(), old)
