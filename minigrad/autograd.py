@@ -8,13 +8,17 @@ A graph node is any object with these attributes:
 * ``requires_grad`` – whether backward visits it (always True for a Value),
 * ``_scope`` – the Module whose forward created it (None outside modules), for pictures.
 
-and two methods the engine calls during backward:
+and the hooks the engine calls during backward:
 
+* ``_initial_grad(g)`` – the seed gradient of the root: ``g`` checked and converted, or 1 when it is None,
 * ``_sends(g)``       – given the node's upstream gradient ``g``, return one
   ``(parent, local, contribution)`` triple per parent that needs a gradient:
   ``local`` is the local derivative (a float for scalars, a formula string for
   tensors) and ``contribution`` what the chain rule sends to that parent,
-* ``_accumulate(g)``  – add ``g`` to ``node.grad``.
+* ``_accumulate(g)``  – add ``g`` to ``node.grad``,
+* ``_release()``      – drop the parents after backward and set ``_released``, so a
+  second pass through the freed graph is refused instead of silently incomplete;
+  ``_retain_default`` (a class attribute) says whether that happens by default.
 
 `backward_steps` walks the graph once, in reverse topological order, and yields a
 `Step` per node; `backward` is that generator run to the end, so what the REPL
@@ -28,11 +32,6 @@ from typing import Any, Iterator
 
 _grad_enabled = True
 _scope = None  # the Module whose forward() is running: recorded on each node so pictures can group them
-
-
-def current_scope():
-    """The innermost Module whose forward is running, or None."""
-    return _scope
 
 
 class scope:
