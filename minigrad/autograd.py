@@ -18,7 +18,7 @@ and the hooks the engine calls during backward:
 * ``_accumulate(g)``  – add ``g`` to ``node.grad``,
 * ``_release()``      – drop the parents after backward and set ``_released``, so a
   second pass through the freed graph is refused instead of silently incomplete;
-  ``_retain_default`` (a class attribute) says whether that happens by default.
+  ``_retain_default`` (a class attribute) is True where graphs are kept by default (Value).
 
 `backward_steps` walks the graph once, in reverse topological order, and yields a
 `Step` per node; `backward` is that generator run to the end, so what the REPL
