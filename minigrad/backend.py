@@ -123,18 +123,19 @@ def scatter_add(xp: Any, target: Any, index: Any, values: Any) -> None:
         cupyx.scatter_add(target, index, values)
 
 
-# -- randomness: one generator per device, reset by manual_seed -------------------------
-_seed: int | None = None
+# -- randomness: one NumPy generator for every device (draws happen on the host, so CPU and GPU agree) ------
 _rng: np.random.Generator = np.random.default_rng()
 
 
 def manual_seed(seed: int) -> None:
-    """Make every random draw of minigrad (init, dropout, randn, data shuffles) reproducible."""
-    global _seed, _rng
-    _seed = int(seed)
-    _rng = np.random.default_rng(_seed)
+    """Make every random draw of minigrad (init, dropout, randn, data shuffles) reproducible.
+
+    CuPy's own generator is seeded too, for learners who call ``cupy.random`` themselves.
+    """
+    global _rng
+    _rng = np.random.default_rng(int(seed))
     if _cupy is not None:
-        _cupy.random.seed(_seed)
+        _cupy.random.seed(int(seed))
 
 
 def rng() -> np.random.Generator:
