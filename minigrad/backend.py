@@ -107,7 +107,8 @@ def to_device(array: Any, device: str) -> Any:
 
 
 def to_numpy(array: Any) -> np.ndarray:
-    """A NumPy array on the host, whatever the device (CuPy refuses np.asarray: its arrays are copied with .get())."""
+    """A NumPy array on the host from a NumPy or CuPy array, a list, or a Tensor on any device (through its
+    ``__array__``). CuPy refuses np.asarray: its arrays are copied with .get()."""
     if isinstance(array, np.ndarray):
         return array
     return array.get() if device_of(array) == "cuda" else np.asarray(array)

@@ -22,7 +22,7 @@ from typing import Any, Iterator, NamedTuple, Sequence
 
 import numpy as np
 
-from .backend import rng as _global_rng
+from .backend import rng as _global_rng, to_numpy
 
 # -- small shared helpers ----------------------------------------------------------------------
 def _rng(seed: Any) -> np.random.Generator:
@@ -46,15 +46,6 @@ def _is_tensor(x: Any) -> bool:
     from .tensor import Tensor  # noqa: PLC0415 - data.py must stay importable on its own
 
     return isinstance(x, Tensor)
-
-
-def _host(x: Any) -> np.ndarray:
-    """A NumPy array for an array, a list or a Tensor (copied to the host only when it lives on a GPU)."""
-    if _is_tensor(x):
-        return x.numpy()
-    if hasattr(x, "__cuda_array_interface__"):  # a CuPy array refuses np.asarray: copy it explicitly
-        return x.get()
-    return np.asarray(x)
 
 
 def _like(values: np.ndarray, original: Any) -> Any:
@@ -86,7 +77,7 @@ def _shuffled(X: np.ndarray, y: np.ndarray, gen: np.random.Generator, shuffle: b
 
 def one_hot(y: Any, n_classes: int | None = None) -> np.ndarray:
     """Class ids (n,) -> float32 one-hot rows (n, n_classes)."""
-    ids = _host(y).reshape(-1)
+    ids = to_numpy(y).reshape(-1)
     if ids.size and (ids.dtype.kind not in "iu" or ids.min() < 0):
         raise ValueError(f"one_hot needs non-negative integer class ids, got dtype {ids.dtype}")
     k = int(ids.max()) + 1 if n_classes is None else int(n_classes)
@@ -268,7 +259,7 @@ def flip_labels(y: Any, p: float, seed: Any = 0) -> tuple[np.ndarray, np.ndarray
     """Binary labels with each one flipped with probability ``p``; returns (noisy_y, flipped_mask)."""
     if not 0 <= p <= 1:
         raise ValueError(f"p must be a probability in [0, 1], got {p}")
-    labels = _host(y)
+    labels = to_numpy(y)
     flipped = _rng(seed).random(labels.shape) < p
     return np.where(flipped, 1 - labels, labels).astype(labels.dtype), flipped
 
@@ -321,7 +312,7 @@ class Images(NamedTuple):
 
 def _as_images(X: Any) -> tuple[np.ndarray, tuple]:
     """(n, s, s) float images from flattened (n, s*s) or (n, s, s) input, plus the shape to give back."""
-    arr = _host(X).astype(np.float32, copy=False)
+    arr = to_numpy(X).astype(np.float32, copy=False)
     if arr.ndim == 3 and arr.shape[1] == arr.shape[2]:
         return arr, arr.shape
     if arr.ndim == 2:
@@ -391,7 +382,7 @@ def synthesize_phone(images: Any, seed: Any = 0, sigma: tuple[float, float] = (1
     imgs, _ = _as_images(images)
     gen = _rng(seed)
     n = len(imgs)
-    blurred = blur(_host(images), gen.uniform(*sigma, n))
+    blurred = blur(to_numpy(images), gen.uniform(*sigma, n))
     return _like(darken(blurred, gen.uniform(*factor, n)), images)
 
 
@@ -561,9 +552,9 @@ def split(X: Any, y: Any = None, fractions: Sequence[float] = (0.98, 0.01, 0.01)
     original order; `batches` shuffles it each epoch), so the extra memory is one
     copy of the data plus one byte per row. Tensors come back as Tensors.
     """
-    Xa = _host(X)
+    Xa = to_numpy(X)
     n = len(Xa)
-    ya = None if y is None else _host(y)
+    ya = None if y is None else to_numpy(y)
     if ya is not None and len(ya) != n:
         raise ValueError(f"X has {n} rows but y has {len(ya)}")
     if shuffle:
@@ -653,7 +644,7 @@ class Standardizer:
     eps: float = 1e-8
 
     def fit(self, X: Any) -> "Standardizer":
-        Xa = _host(X).astype(np.float64)
+        Xa = to_numpy(X).astype(np.float64)
         if Xa.ndim < 1 or len(Xa) == 0:
             raise ValueError(f"fit needs at least one row, got shape {Xa.shape}")
         self.mean = Xa.mean(axis=0)

@@ -548,9 +548,7 @@ def _attribute_columns(mistakes: Any) -> dict[str, np.ndarray]:
     if isinstance(mistakes, np.ndarray) and mistakes.dtype.names:
         return {n: mistakes[n] for n in mistakes.dtype.names if mistakes.dtype[n].kind == "b"}
     if isinstance(mistakes, Mapping):
-        cols = {str(k): to_numpy(v.data if isinstance(v, Tensor) else v)
-                if isinstance(v, Tensor) or hasattr(v, "__cuda_array_interface__") else np.asarray(v)
-                for k, v in mistakes.items()}
+        cols = {str(k): to_numpy(v) for k, v in mistakes.items()}
         lengths = {len(v) for v in cols.values()}
         if len(lengths) > 1:
             raise ValueError(f"attribute columns have different lengths: {sorted(lengths)}")

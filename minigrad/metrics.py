@@ -19,19 +19,12 @@ from typing import Any
 
 import numpy as np
 
-
-def _host(x: Any) -> np.ndarray:
-    """A NumPy array from a Tensor (on any device), a CuPy array, a NumPy array or a list."""
-    if hasattr(x, "numpy") and not isinstance(x, np.ndarray):  # a Tensor
-        return x.numpy()
-    if hasattr(x, "__cuda_array_interface__"):  # a CuPy array refuses np.asarray: copy it explicitly
-        return x.get()
-    return np.asarray(x)
+from .backend import to_numpy
 
 
 def predicted_labels(y_pred: Any, threshold: float = 0.5, logits: bool = False) -> np.ndarray:
     """Class ids (int64, shape (n,)) from probabilities, logits, scores or ids (see the module doc)."""
-    p = _host(y_pred)
+    p = to_numpy(y_pred)
     if p.ndim == 2 and p.shape[1] > 1:
         return p.argmax(axis=1).astype(np.int64)
     p = p.reshape(-1) if p.ndim else p.reshape(1)
@@ -46,7 +39,7 @@ def predicted_labels(y_pred: Any, threshold: float = 0.5, logits: bool = False) 
 
 
 def _true_labels(y_true: Any) -> np.ndarray:
-    t = _host(y_true)
+    t = to_numpy(y_true)
     if t.ndim == 2 and t.shape[1] > 1:
         raise ValueError(f"targets must be class ids (n,) or (n, 1), got shape {t.shape}: "
                          "for one-hot targets pass y.argmax(axis=1)")

@@ -95,7 +95,9 @@ def inspect_command(session: Session, argline: str) -> None:
         if width is None:
             raise CommandError(f"give data for {name}: its input width is unknown (:inspect {name} X y)")
         X, y, described = mg.randn(64, width).numpy(), None, f"a random batch (64, {width})"
-    from .train import host_array, model_device
+    from minigrad.backend import to_numpy
+
+    from .train import model_device
 
     device = model_device(model)
     Xt = mg.Tensor(X, device=device)
@@ -106,7 +108,7 @@ def inspect_command(session: Session, argline: str) -> None:
 
         with mg.no_grad():
             out_dim = int(np.prod(model(Xt[:2]).shape[1:]) or 1)
-        y = host_array(y)
+        y = to_numpy(y)
         loss_name, loss_fn = _choose_loss(None, model, y, out_dim)
         if loss_name != "ce":
             y = y.reshape(len(y), -1).astype(np.float32)

@@ -134,9 +134,10 @@ def _number(options: dict, key: str, kind: type, default: Any, minimum: float = 
 def _choose_loss(name: str | None, model: Any, y: Any, out_dim: int) -> tuple[str, Any]:
     """The loss function: the one named, else one that fits the targets and the output width."""
     import numpy as np
+    from minigrad.backend import to_numpy
     from minigrad.nn import functional as F
 
-    y_arr = host_array(y)
+    y_arr = to_numpy(y)
     classes = np.unique(y_arr) if y_arr.dtype.kind in "iub" or y_arr.size and np.all(y_arr == np.round(y_arr)) else []
     if name is None:
         if y_arr.dtype.kind in "iu" and out_dim > 1:
@@ -235,26 +236,16 @@ def model_device(model: Any) -> str:
     return device if device in ("cpu", "cuda") else "cpu"
 
 
-def host_array(x: Any) -> Any:
-    """A NumPy array from a Tensor, a CuPy array (which refuses np.asarray), a NumPy array or a list."""
-    import numpy as np
-
-    if hasattr(x, "numpy") and callable(x.numpy):
-        return np.asarray(x.numpy())
-    if hasattr(x, "__cuda_array_interface__"):
-        return x.get()
-    return np.asarray(x)
-
-
 def run(session: Session, model: Any, model_name: str, X: Any, y: Any, described: str, opt_name: str,
         loss_name: str | None, epochs: int, lr: float, batch: int, every: int) -> TrainLog:
     import numpy as np
     import minigrad as mg
     from minigrad import data, diagnose
+    from minigrad.backend import to_numpy
     from minigrad.viz import term
 
     device = model_device(model)
-    X_arr, y_arr = host_array(X), host_array(y)
+    X_arr, y_arr = to_numpy(X), to_numpy(y)
     if len(X_arr) != len(y_arr):
         raise CommandError(f"X has {len(X_arr)} rows but y has {len(y_arr)}")
     if X_arr.dtype.kind == "f" and X_arr.dtype != np.float32:

@@ -20,15 +20,6 @@ from .module import Module
 _REDUCTIONS = ("mean", "sum", "none")
 
 
-def _host(values: Any, dtype: Any = None) -> np.ndarray:
-    """Targets/masks as a NumPy array, whatever they came as: a Tensor, a CuPy or NumPy array, a list."""
-    if isinstance(values, Tensor):
-        values = values.data
-    if hasattr(values, "__cuda_array_interface__"):  # CuPy refuses np.asarray: copy explicitly
-        values = to_numpy(values)
-    return np.asarray(values, dtype=dtype)
-
-
 def _target(target: Any, like: Tensor, name: str) -> Tensor:
     """``target`` as a constant Tensor of ``like``'s float dtype and device, with exactly its shape."""
     if isinstance(target, Tensor):
@@ -118,7 +109,7 @@ def cross_entropy(logits: Any, targets: Any, reduction: str = "mean") -> Tensor:
     if x.ndim != 2:
         raise ShapeError(f"cross_entropy: logits must have shape (n, classes), got {tuple(x.shape)}")
     n, classes = x.shape
-    t = _host(targets)  # checked on the host: a bad class index must not reach the device as garbage
+    t = to_numpy(targets)  # checked on the host: a bad class index must not reach the device as garbage
     if t.ndim == 2 and t.shape[1] == 1:
         t = t[:, 0]
     if t.shape != (n,):
@@ -155,10 +146,10 @@ def masked_binary_cross_entropy_with_logits(logits: Any, targets: Any, mask: Any
     course's formula); ``"none"`` returns the per-entry losses with 0 where missing.
     """
     x = _float(logits, "masked_binary_cross_entropy_with_logits")
-    y = _host(targets, dtype=np.float64)
+    y = np.asarray(to_numpy(targets), dtype=np.float64)
     observed = ~np.isnan(y)
     if mask is not None:
-        m = _host(mask)
+        m = to_numpy(mask)
         if m.shape != y.shape:
             raise ShapeError(f"masked_binary_cross_entropy_with_logits: mask shape {m.shape} differs from targets "
                              f"shape {y.shape}")

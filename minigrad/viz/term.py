@@ -22,6 +22,8 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
+from ..backend import to_numpy
+
 VANISHING = 1e-7
 EXPLODING = 1e3
 MIN_WIDTH = 30
@@ -99,18 +101,11 @@ def fmt(x: float) -> str:
 def host_array(x: Any) -> np.ndarray:
     """A NumPy array from a Tensor, a CuPy array, a NumPy array or a list of any of them (GPU values are
     copied to the host explicitly: CuPy refuses np.asarray)."""
-    if hasattr(x, "numpy") and callable(x.numpy):
-        x = x.numpy()
-    elif hasattr(x, "get") and callable(x.get) and not isinstance(x, Mapping):  # CuPy array
-        x = x.get()
-    elif isinstance(x, (list, tuple)) and any(hasattr(v, "numpy") or hasattr(v, "__cuda_array_interface__")
-                                              for v in x):
+    if isinstance(x, (list, tuple)) and any(hasattr(v, "numpy") or hasattr(v, "__cuda_array_interface__")
+                                            for v in x):
         # a history of losses kept as Tensors or GPU scalars: np.asarray would refuse the GPU ones
         return np.asarray([host_array(v) for v in x])
-    return np.asarray(x)
-
-
-_to_numpy = host_array
+    return to_numpy(x)
 
 
 # -- gradient-norm bars ---------------------------------------------------------------------------------
@@ -199,7 +194,7 @@ def sparkline(values: Iterable[float], width: int | None = None, color: bool | N
     ``log=True`` scales the curve logarithmically (loss curves that fall by decades).
     """
     width, on = terminal_width(width), color_enabled(color)
-    data = _to_numpy(list(values) if not hasattr(values, "shape") else values).astype(np.float64).ravel()
+    data = host_array(list(values) if not hasattr(values, "shape") else values).astype(np.float64).ravel()
     left = f"{label} " if label else ""
     if data.size == 0:
         return _fit(left + "(no values yet)", width)
@@ -247,7 +242,7 @@ def heatmap(predict: Callable[[Any], Any] | Any, X: Any = None, y: Any = None, w
     height = height if height is not None else max(8, min(24, width // 3))
     if not isinstance(height, int) or height < 3:
         raise ValueError(f"heatmap: height must be an integer of at least 3 rows, got {height!r}")
-    points = None if X is None else _to_numpy(X).astype(np.float64)
+    points = None if X is None else host_array(X).astype(np.float64)
     if points is not None and (points.ndim != 2 or points.shape[1] != 2):
         raise ValueError(f"heatmap: X must have shape (n, 2), got {points.shape}")
     if bounds is None:
@@ -268,7 +263,7 @@ def heatmap(predict: Callable[[Any], Any] | Any, X: Any = None, y: Any = None, w
     classes, confident = classes.reshape(height, width), confident.reshape(height, width)
     marks: dict[tuple[int, int], int] = {}
     if points is not None:
-        labels = np.zeros(len(points), dtype=int) if y is None else np.rint(_to_numpy(y).reshape(-1)).astype(int)
+        labels = np.zeros(len(points), dtype=int) if y is None else np.rint(host_array(y).reshape(-1)).astype(int)
         if len(labels) != len(points):
             raise ValueError(f"heatmap: X has {len(points)} points but y has {len(labels)} labels")
         cols = np.floor((points[:, 0] - xmin) / (xmax - xmin) * width).astype(int)
@@ -305,7 +300,7 @@ def _predict(predict: Any, grid: np.ndarray) -> np.ndarray:
             from ..tensor import Tensor
 
             out = predict(Tensor(grid))
-    return _to_numpy(out).astype(np.float64)
+    return host_array(out).astype(np.float64)
 
 
 def _classify(scores: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -327,7 +322,7 @@ def dropout_mask(mask: Any, width: int | None = None, color: bool | None = None,
                  title: str = "dropout mask") -> str:
     """Which units were kept (█ / #) and dropped (· / .) for each example (one row each)."""
     width, on = terminal_width(width), color_enabled(color)
-    m = _to_numpy(mask)
+    m = host_array(mask)
     if m.ndim == 1:
         m = m[None, :]
     if m.ndim != 2:
