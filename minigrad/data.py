@@ -22,7 +22,8 @@ from typing import Any, Iterator, NamedTuple, Sequence
 
 import numpy as np
 
-from .backend import rng as _global_rng, to_numpy
+from .backend import array_module, rng as _global_rng, to_device, to_numpy
+from .tensor import Tensor
 
 # -- small shared helpers ----------------------------------------------------------------------
 def _rng(seed: Any) -> np.random.Generator:
@@ -42,21 +43,11 @@ def _check_n(n: Any, name: str = "n", minimum: int = 1) -> int:
     return int(n)
 
 
-def _is_tensor(x: Any) -> bool:
-    from .tensor import Tensor  # noqa: PLC0415 - data.py must stay importable on its own
-
-    return isinstance(x, Tensor)
-
-
 def _like(values: np.ndarray, original: Any) -> Any:
     """``values`` as the kind ``original`` was: a Tensor on the same device, or the array itself."""
-    if _is_tensor(original):
-        from .tensor import Tensor  # noqa: PLC0415
-
+    if isinstance(original, Tensor):
         return Tensor(values, device=original.device)
     if _on_device(original):  # a bare CuPy array in, a CuPy array out
-        from .backend import to_device  # noqa: PLC0415
-
         return to_device(values, "cuda")
     return values
 
@@ -609,23 +600,18 @@ def batches(X: Any, y: Any = None, batch_size: int = 64, seed: Any = None, shuff
 
 def _take(a: Any, index: Any) -> Any:
     """Rows of an array or of a Tensor (a Tensor batch is a new leaf: the data needs no graph)."""
-    if _is_tensor(a):
-        from .backend import to_device  # noqa: PLC0415
-        from .tensor import Tensor  # noqa: PLC0415
-
+    if isinstance(a, Tensor):
         if not isinstance(index, slice):
             index = to_device(index, a.device)  # CuPy wants its index arrays on the GPU
         return Tensor._make(a.data[index], False, (), None, "")
     if _on_device(a):  # a bare CuPy array: np.asarray would refuse it, so index it where it lives
-        from .backend import to_device  # noqa: PLC0415
-
         return a[index if isinstance(index, slice) else to_device(index, "cuda")]
     return np.asarray(a)[index]
 
 
 def _on_device(x: Any) -> bool:
     """True for a bare GPU (CuPy) array, which refuses np.asarray."""
-    return hasattr(x, "__cuda_array_interface__") and not _is_tensor(x)
+    return hasattr(x, "__cuda_array_interface__") and not isinstance(x, Tensor)
 
 
 # -- standardisation ---------------------------------------------------------------------------
@@ -660,21 +646,17 @@ class Standardizer:
                              f"{tuple(X.shape[1:])}")
 
     def _apply(self, X: Any, forward: bool) -> Any:
-        X = X if _is_tensor(X) or _on_device(X) else np.asarray(X)
+        X = X if isinstance(X, Tensor) or _on_device(X) else np.asarray(X)
         self._check(X)
         if _on_device(X):  # a bare CuPy array: the statistics go to its device, the result stays there
-            from .backend import array_module, to_device  # noqa: PLC0415
-
             dtype = X.dtype if X.dtype.kind == "f" else np.float32
             mean, std = to_device(self.mean.astype(dtype), "cuda"), to_device(self.std.astype(dtype), "cuda")
             X = array_module(X).asarray(X, dtype=dtype)
             return (X - mean) / std if forward else X * std + mean
-        if _is_tensor(X):
+        if isinstance(X, Tensor):
             dtype = X.dtype if X.dtype.kind == "f" else np.float32
             mean = self.mean.astype(dtype)
             std = self.std.astype(dtype)
-            from .tensor import Tensor  # noqa: PLC0415
-
             m, s = Tensor(mean, device=X.device), Tensor(std, device=X.device)
             return (X - m) / s if forward else X * s + m
         Xa = np.asarray(X)
