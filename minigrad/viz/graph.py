@@ -24,10 +24,9 @@ from typing import Any, Iterable
 import graphviz
 import numpy as np
 
+from ..diagnose import EXPLODING, VANISHING  # the thresholds the diagnoses use, so pictures and reports agree
 from .term import fmt
 
-VANISHING = 1e-7  # |grad| below this: the signal no longer reaches these weights
-EXPLODING = 1e3  # |grad| above this: one step would throw the weights far away
 DEFAULT_MAX_NODES = 150  # more boxes than this is hard to read and slow to lay out (seconds): collapse
 DEFAULT_MAX_DEPTH = 40  # a chain longer than this many boxes (ops included) is metres wide in LR: fold modules
 COLLAPSE_MODES = (None, "module", "all")

@@ -23,11 +23,10 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
+from ..diagnose import EXPLODING, VANISHING
 from ..fileio import atomic_open
 from .term import host_array
 
-VANISHING = 1e-7
-EXPLODING = 1e3
 _COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf")
 
 

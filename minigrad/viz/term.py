@@ -23,9 +23,8 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 import numpy as np
 
 from ..backend import to_numpy
+from ..diagnose import EXPLODING, VANISHING
 
-VANISHING = 1e-7
-EXPLODING = 1e3
 MIN_WIDTH = 30
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
