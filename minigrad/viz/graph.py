@@ -24,6 +24,7 @@ from typing import Any, Iterable
 import graphviz
 import numpy as np
 
+from ..backend import to_numpy
 from ..diagnose import EXPLODING, VANISHING  # the thresholds the diagnoses use, so pictures and reports agree
 from .term import fmt
 
@@ -56,9 +57,8 @@ def grad_norm(node: Any) -> float | None:
         return None
     if isinstance(g, (int, float)):
         return abs(float(g))
-    arr = g.numpy() if hasattr(g, "numpy") else np.asarray(g)
     with np.errstate(over="ignore", invalid="ignore"):
-        return float(np.sqrt(np.sum(np.square(np.asarray(arr, dtype=np.float64)))))
+        return float(np.sqrt(np.sum(np.square(to_numpy(g).astype(np.float64)))))
 
 
 def classify(magnitude: float | None) -> str | None:
@@ -117,7 +117,7 @@ def _is_tensor(node: Any) -> bool:
 def _data_text(node: Any) -> str:
     if not _is_tensor(node):
         return f"data {fmt(node.data)}"
-    arr = node.data.get() if hasattr(node.data, "get") else np.asarray(node.data)  # CuPy -> host
+    arr = to_numpy(node.data)
     if arr.size == 0:
         return "data (empty)"
     if arr.dtype.kind not in "fiub":
