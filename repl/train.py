@@ -47,7 +47,7 @@ def guarded_step(model: Any, optimizer: Any, monitor: Any, loss_fn: Any, x: Any,
     params = [(name, p) for name, p in model.named_parameters() if p.requires_grad]
     before = [p.data.copy() for _, p in params]
     optimizer.step()
-    for (name, p), old in zip(params, before):
+    for name, p in params:
         if not diagnose.finite(p.data):
             for (_, q), kept in zip(params, before):
                 q.data = kept
