@@ -81,10 +81,9 @@ def reflow(text: str, width: int) -> list[str]:
 
     out: list[str] = []
     paragraph: list[str] = []
-    hanging = ""
 
     def flush() -> None:
-        nonlocal paragraph, hanging
+        nonlocal paragraph
         if paragraph:
             joined = " ".join(line.strip() for line in paragraph)
             first = _LIST_ITEM.match(paragraph[0])
@@ -92,7 +91,7 @@ def reflow(text: str, width: int) -> list[str]:
             body = joined[len(lead.strip()):].strip() if first else joined
             out.extend(textwrap.wrap(body, width, initial_indent=lead, subsequent_indent=" " * len(lead))
                        or [""])
-        paragraph, hanging = [], ""
+        paragraph = []
 
     for line in text.splitlines():
         if not line.strip():
@@ -155,12 +154,11 @@ def walk(session: Session, lesson: Any, progress: Progress, start: int, stop_eac
                 report(session, result)
     session.lesson_loaded = key
     label = f"{lesson.number:02d} " if lesson.number is not None and not lesson.title.startswith("Lesson") else ""
-    if lesson.blocks and lesson.blocks[0].kind == "prose" and lesson.blocks[0].text.lstrip().startswith("# ") \
-            and start == 0:  # the lesson's own heading comes next: do not print the title twice
-        session.print(paint(f"(pictures go to {out}/)", "grey"))
-    else:
+    heading_next = (start == 0 and lesson.blocks and lesson.blocks[0].kind == "prose"
+                    and lesson.blocks[0].text.lstrip().startswith("# "))
+    if not heading_next:  # else the lesson's own heading comes next: do not print the title twice
         session.print(paint(f"{label}{lesson.title}", "bold"))
-        session.print(paint(f"(pictures go to {out}/)", "grey"))
+    session.print(paint(f"(pictures go to {out}/)", "grey"))
     # in the toolbar: "3 Forward and backward propagation: …" (the number once, no "Lesson 3 —")
     lesson_name = f"{lesson.number} {short_title(lesson.title)}" if lesson.number is not None else lesson.title
     index = start
