@@ -37,7 +37,7 @@ import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, TextIO
+from typing import Any, TextIO
 
 LESSON_DIR = Path(__file__).resolve().parent / "lesson_files"
 DEFAULT_OUT = Path("minigrad-out")
@@ -382,16 +382,6 @@ def _short_traceback(exc: BaseException, filename: str) -> str:
     while tb is not None and tb.tb_frame.f_code.co_filename != filename:
         tb = tb.tb_next
     return "".join(traceback.format_exception(type(exc), exc, tb))
-
-
-def iter_run(lesson: Lesson, ns: dict[str, Any], capture: bool = False) -> Iterator[BlockResult]:
-    """Run the lesson's blocks in order, yielding each result; stops after an error."""
-    register_source(lesson)
-    for block in lesson.blocks:
-        result = run_block(block, ns, lesson, capture=capture)
-        yield result
-        if result.status == "error":
-            return
 
 
 def run_lesson(lesson: Lesson | int | str | Path, out: Path | str | None = None, *, stream: TextIO | None = None,
