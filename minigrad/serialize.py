@@ -25,7 +25,6 @@ from typing import Any
 import numpy as np
 
 from .fileio import atomic_open
-
 from .nn.module import Module, StateDictError
 from .optim import Optimizer, OptimizerStateError
 
@@ -72,7 +71,8 @@ def save(obj: Module | Optimizer | dict, path: str | os.PathLike) -> Path:
         for key, array in state.items():
             arrays[f"{name}{_SEP}{key}"] = np.asarray(array)
     arrays[_META] = np.array(json.dumps(meta))
-    _write_atomically(path, arrays)
+    with atomic_open(path) as f:  # a crash half-way leaves the old file, never half a new one
+        np.savez(f, **arrays)
     return path
 
 
@@ -82,11 +82,6 @@ def _single_name(obj: Any) -> str:
     if isinstance(obj, Optimizer):
         return "optimizer"
     raise TypeError(f"save: cannot save a {type(obj).__name__}; pass a Module, an Optimizer or a dict of them")
-
-
-def _write_atomically(path: Path, arrays: dict[str, np.ndarray]) -> None:
-    with atomic_open(path) as f:
-        np.savez(f, **arrays)
 
 
 # -- loading ----------------------------------------------------------------------------------------
