@@ -25,7 +25,7 @@ import numpy as np
 
 from ..diagnose import EXPLODING, VANISHING
 from ..fileio import atomic_open
-from .term import host_array
+from .term import host_array, predictions
 
 _COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf")
 
@@ -101,16 +101,7 @@ def loss_curves(losses: Mapping[str, Sequence[float]] | Sequence[float], path: s
 
 def _scores(predict: Callable[[Any], Any], points: np.ndarray) -> np.ndarray:
     """Probability of class 1 (binary) or the class index (multi-class) at each point."""
-    from ..autograd import no_grad
-
-    with no_grad():
-        try:
-            out = predict(points)
-        except (TypeError, AttributeError):
-            from ..tensor import Tensor
-
-            out = predict(Tensor(points))
-    out = np.asarray(host_array(out), dtype=np.float64)
+    out = predictions(predict, points)
     if out.size == len(points):
         p = out.reshape(-1)
         if p.min() < 0 or p.max() > 1:  # logits

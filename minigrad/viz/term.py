@@ -258,7 +258,7 @@ def heatmap(predict: Callable[[Any], Any] | Any, X: Any = None, y: Any = None, w
     ys = ymax - (np.arange(height) + 0.5) * (ymax - ymin) / height  # row 0 is the top
     gx, gy = np.meshgrid(xs, ys)
     grid = np.stack([gx.ravel(), gy.ravel()], axis=1).astype(np.float32)
-    classes, confident = _classify(_predict(predict, grid), width * height)
+    classes, confident = _classify(predictions(predict, grid), width * height)
     classes, confident = classes.reshape(height, width), confident.reshape(height, width)
     marks: dict[tuple[int, int], int] = {}
     if points is not None:
@@ -288,17 +288,18 @@ def heatmap(predict: Callable[[Any], Any] | Any, X: Any = None, y: Any = None, w
     return "\n".join(lines)
 
 
-def _predict(predict: Any, grid: np.ndarray) -> np.ndarray:
-    """Call ``predict`` on the grid points, as a NumPy array or (if that fails) as a minigrad Tensor."""
+def predictions(predict: Any, points: np.ndarray) -> np.ndarray:
+    """``predict(points)`` as a float64 NumPy array, without a graph; the points go in as a NumPy array or,
+    if ``predict`` refuses one (a model wants a Tensor), as a minigrad Tensor. Shared with `plot`."""
     from ..autograd import no_grad
 
     with no_grad():
         try:
-            out = predict(grid)
+            out = predict(points)
         except (TypeError, AttributeError):
             from ..tensor import Tensor
 
-            out = predict(Tensor(grid))
+            out = predict(Tensor(points))
     return host_array(out).astype(np.float64)
 
 
