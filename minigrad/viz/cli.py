@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import argparse
 import ast
+import operator
 import sys
 import time
 from typing import Any, Sequence
 
 FUNCTIONS = ("tanh", "exp", "log", "relu", "sigmoid")
-_BINOPS = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b,
-           ast.Div: lambda a, b: a / b, ast.Pow: lambda a, b: a ** b}
+_BINOPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
+           ast.Pow: operator.pow}
 
 
 class ExpressionError(ValueError):
