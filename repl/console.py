@@ -49,10 +49,7 @@ def short_traceback(exc: BaseException, limit: int = 3) -> str:
     while tb is not None and tb.tb_frame.f_code.co_filename.startswith(_REPL_DIR):
         tb = tb.tb_next
     te = traceback.TracebackException(type(exc), exc, tb, limit=-limit if limit else None, compact=True)
-    lines = list(te.format())
-    return "".join(lines).rstrip("\n")
-
-
+    return "".join(te.format()).rstrip("\n")
 
 
 def print_exception(exc: BaseException, out: TextIO | None = None) -> None:
