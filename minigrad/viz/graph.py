@@ -17,7 +17,6 @@ and the operations outside modules are folded too.
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from typing import Any, Iterable
 
@@ -144,9 +143,7 @@ def _grad_text(node: Any, magnitude: float | None) -> str:
 def _op_text(node: Any) -> str:
     ctx = getattr(node, "_ctx", None)
     if ctx is not None and hasattr(ctx, "describe"):
-        # defaults add nothing for the learner: "sum(axis=1, keepdims=False)" -> "sum(axis=1)"
-        text = re.sub(r"(, )?keepdims=False", "", ctx.describe()).replace("(, ", "(")
-        return text.replace("()", "")
+        return ctx.describe()  # the op with its non-default parameters, e.g. "sum(axis=1)"
     return node._op or "?"
 
 
