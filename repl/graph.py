@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 
-from .graph_names import NodeNames, summary
+from .graph_names import NodeNames, is_tensor, summary
 from .registry import CommandError, command, split_options
 from .session import Session
 from .style import fmt, paint
@@ -19,7 +19,7 @@ FLAG_WORDS = {"zero": "gradient exactly 0", "vanishing": "vanishing gradient", "
 
 def no_backward_yet(root) -> bool:
     """A Value graph whose root has grad 0 has not been through backward: its zeros mean "no gradient yet"."""
-    return not hasattr(root, "_ctx") and root.grad == 0
+    return not is_tensor(root) and root.grad == 0
 
 
 def _tensor_text(x, norm: bool) -> str:
@@ -69,7 +69,7 @@ def outline(root, namespace: dict) -> list[str]:
             head = f"{names[node]} (its graph was freed)"
         else:
             head = f"{names[node]} (input)"
-        tensor = hasattr(node, "shape")
+        tensor = is_tensor(node)
         flag = None if fresh else classify(grad_norm(node))
         flag_text = paint(f"  ← {FLAG_WORDS[flag]}", "red") if flag in FLAG_WORDS else ""
         if fresh or node.grad is None:
