@@ -17,8 +17,7 @@ from .tensor import Tensor
 
 def relative_difference(grad: Any, approx: Any) -> float:
     """The course's ||g - g'|| / (||g|| + ||g'||); 0 when both are zero."""
-    g = np.concatenate([np.ravel(to_numpy(_array(x))).astype(np.float64) for x in _listify(grad)])
-    a = np.concatenate([np.ravel(to_numpy(_array(x))).astype(np.float64) for x in _listify(approx)])
+    g, a = _flat(grad), _flat(approx)
     denom = np.linalg.norm(g) + np.linalg.norm(a)
     return 0.0 if denom == 0 else float(np.linalg.norm(g - a) / denom)
 
@@ -111,13 +110,8 @@ def _scalar(y: Any) -> float:
     return float(y)
 
 
-def _array(x: Any) -> Any:
-    if isinstance(x, Tensor):
-        return x.data
-    if isinstance(x, Value):
-        return np.asarray(x.data)
-    return np.asarray(x) if not hasattr(x, "shape") else x
-
-
-def _listify(x: Any) -> list:
-    return list(x) if isinstance(x, (list, tuple)) else [x]
+def _flat(grads: Any) -> np.ndarray:
+    """One float64 vector from a gradient or a list of them (Values, Tensors, arrays or numbers)."""
+    items = grads if isinstance(grads, (list, tuple)) else [grads]
+    return np.concatenate([to_numpy(x.data if isinstance(x, Value) else x).astype(np.float64).ravel()
+                           for x in items])
