@@ -1,4 +1,4 @@
-"""Synthetic data sets, splits, mini-batches and standardisation (NumPy only).
+"""Synthetic data sets (as NumPy arrays), splits, mini-batches and standardisation.
 
 Conventions, the same for every generator:
 
