@@ -8,7 +8,7 @@ from typing import Iterable
 from prompt_toolkit.completion import Completer, Completion
 from prompt_toolkit.document import Document
 
-from .registry import ALIASES, COMMANDS
+from .registry import ALIASES, COMMANDS, find
 from .session import Session
 
 _DOTTED = re.compile(r"([A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)*)\.(\w*)$")
@@ -60,12 +60,12 @@ def command_words(session: Session, text: str) -> list[tuple[str, int]]:
         names = sorted(set(COMMANDS) | set(ALIASES))
         return [(":" + n, len(body) + 1) for n in names if n.startswith(body)]
     name, _, rest = body.partition(" ")
-    cmd = COMMANDS.get(ALIASES.get(name, name))
+    cmd = find(name)
     if cmd is None:
         return []
     current = rest.split(" ")[-1]
     words = list(cmd.words)
-    if callable(getattr(cmd, "dynamic_words", None)):
+    if cmd.dynamic_words is not None:
         words += cmd.dynamic_words(session)
     found = [(w, len(current)) for w in words if w.startswith(current) and w != current]
     # an argument is usually an expression: offer Python names too
