@@ -164,6 +164,11 @@ class LessonReport:
 
 
 # -- finding lessons --------------------------------------------------------------------------
+def short_title(title: str) -> str:
+    """The title without its "Lesson 3 —" prefix (where the number is shown in its own column)."""
+    return re.sub(r"^Lesson\s+\d+\s*[—:-]\s*", "", title)
+
+
 def lesson_files(directory: Path | None = None) -> list[Path]:
     """Every ``NN-slug.md`` in the lesson folder, in lesson order."""
     folder = Path(directory) if directory else LESSON_DIR
@@ -452,11 +457,9 @@ class _View:
         shown = self.show_prose or result.block.kind == "check" or not result.ok
         if result.output and shown:
             self.write(result.output.rstrip("\n"))
-        if result.status == "failed":
+        if result.status in ("failed", "error"):
             self.write(self._c(f"✗ {result.describe()}", "1;31"))
-        elif result.status == "error":
-            self.write(self._c(f"✗ {result.describe()}", "1;31"))
-            if result.traceback:
+            if result.status == "error" and result.traceback:
                 self.write(result.traceback.rstrip("\n"))
         elif result.block.kind == "check":
             self.write(self._c(f"✓ check passed ({result.block.describe()})", "32"))
@@ -485,9 +488,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
     if args.lesson == "list":
         for lesson in list_lessons():
-            title = re.sub(r"^Lesson\s+\d+\s*[—:-]\s*", "", lesson.title)
             n = len(lesson.checks)
-            print(f"{lesson.number:>3}  {title}  ({n} check{'' if n == 1 else 's'})")
+            print(f"{lesson.number:>3}  {short_title(lesson.title)}  ({n} check{'' if n == 1 else 's'})")
         return 0
     try:
         lessons = list_lessons() if args.lesson == "all" else [load_lesson(args.lesson)]

@@ -10,6 +10,8 @@ import re
 from dataclasses import replace
 from typing import Any
 
+from minigrad.lessons import short_title
+
 from .progress import Progress
 from .registry import CommandError, command
 from .session import Session
@@ -31,11 +33,6 @@ def _lesson_numbers() -> list[str]:
         return [str(lesson.number) for lesson in _lessons_module().list_lessons() if lesson.number is not None]
     except Exception:  # noqa: BLE001 - completion must never fail
         return []
-
-
-def short_title(title: str) -> str:
-    """The title without its "Lesson 3 —" prefix (the number is already in its own column)."""
-    return re.sub(r"^Lesson\s+\d+\s*[—:-]\s*", "", title)
 
 
 def list_command(session: Session, progress: Progress) -> None:
