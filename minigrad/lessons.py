@@ -486,18 +486,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="headless: print only check results; exit 1 on failure")
     parser.add_argument("--out", metavar="DIR", help="folder for the pictures (default ./minigrad-out/NN/)")
     args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
-    if args.lesson == "list":
-        for lesson in list_lessons():
-            n = len(lesson.checks)
-            print(f"{lesson.number:>3}  {short_title(lesson.title)}  ({n} check{'' if n == 1 else 's'})")
-        return 0
     try:
-        lessons = list_lessons() if args.lesson == "all" else [load_lesson(args.lesson)]
+        lessons = list_lessons() if args.lesson in ("all", "list") else [load_lesson(args.lesson)]
     except LessonError as exc:
         print(f"minigrad lesson: {exc}", file=sys.stderr)
         return 2
     status = 0
     try:
+        if args.lesson == "list":
+            for lesson in lessons:
+                n = len(lesson.checks)
+                print(f"{lesson.number:>3}  {short_title(lesson.title)}  ({n} check{'' if n == 1 else 's'})")
+            return 0
         for lesson in lessons:
             out = Path(args.out) if args.out and len(lessons) == 1 else (
                 Path(args.out) / default_out(lesson).name if args.out else None)
