@@ -205,9 +205,9 @@ FLIPS = [
     # Each case edits one line of a lesson, as a learner would, and the lesson must still run to the
     # end with the named check failing: proof that the check tests the lesson's claim.
     # (lesson, decisive setting as written, flipped to, a phrase of the check message that must then fail)
-    pytest.param(1, '"large network (64-64)": lambda: nn.MLP([2, 64, 64, 1])',
-                 '"large network (64-64)": lambda: nn.MLP([2, 8, 1])',
-                 "the large network should improve with data", id="01-no-large-network"),
+    pytest.param(1, '"large network (3×64 units)": lambda: nn.MLP([2, 64, 64, 64, 1])',
+                 '"large network (3×64 units)": lambda: nn.MLP([2, 8, 1])',
+                 "the large network should keep improving with data", id="01-no-large-network"),
     pytest.param(4, "for _ in range(L - 1):", "for _ in range(L - 2):",
                  "the deep network does not compute the sawtooth", id="04-one-layer-less"),
     pytest.param(5, "X_small, y_small, lam=0.3)", "X_small, y_small, lam=0.0)",
