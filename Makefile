@@ -1,32 +1,41 @@
 # The two set-up commands of the README: `make run` and `make test`.
 # Both create .venv on first use and reinstall only when pyproject.toml changes.
+# `make run` installs what running needs; `make test` adds the test extras
+# (pytest, hypothesis, pexpect, and the optional extras the suite also checks).
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-dev
+RUN_STAMP := $(VENV)/.installed-run
+TEST_STAMP := $(VENV)/.installed-test
 BENCH_STAMP := $(VENV)/.installed-bench
 
 .PHONY: run test bench clean
 
 $(BIN)/python:
+	@echo "minigrad: first run, creating $(VENV) and installing (about a minute)..."
 	$(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e '.[dev]'
+$(RUN_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e .
 	touch $@
 
-$(BENCH_STAMP): pyproject.toml $(STAMP)
-	$(BIN)/python -m pip install -q -e '.[dev,bench]'
+$(TEST_STAMP): pyproject.toml $(RUN_STAMP)
+	$(BIN)/python -m pip install -q -e '.[test]'
 	touch $@
 
-run: $(STAMP)
+$(BENCH_STAMP): pyproject.toml $(TEST_STAMP)
+	$(BIN)/python -m pip install -q -e '.[test,bench]'
+	touch $@
+
+run: $(RUN_STAMP)
 	$(BIN)/minigrad
 
 # One BLAS thread: the suite's matrices are small, and on a busy 2-core machine
 # multithreaded OpenBLAS spins and slows small products by 10x or more.
-test: $(STAMP)
-	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(BIN)/python -m pytest
+# Two pytest workers: the suite is CPU-bound and independent tests share nothing.
+test: $(TEST_STAMP)
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n 2
 
 bench: $(BENCH_STAMP)
 	$(BIN)/python -m benchmarks
