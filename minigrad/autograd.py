@@ -16,6 +16,9 @@ and the hooks the engine calls during backward:
   ``local`` is the local derivative (a float for scalars, a formula string for
   tensors) and ``contribution`` what the chain rule sends to that parent,
 * ``_accumulate(g)``  – add ``g`` to ``node.grad``,
+* ``_grad_pass``      – a slot the engine stamps with the number of the backward pass that
+  last wrote ``.grad`` (read through the public ``grad_pass`` property, 0 before any), so a
+  picture can tell this graph's gradients from ones another backward left behind,
 * ``_release()``      – drop the parents after backward and set ``_released``, so a
   second pass through the freed graph is refused instead of silently incomplete;
   ``_retain_default`` (a class attribute) is True where graphs are kept by default (Value).
@@ -31,6 +34,7 @@ from dataclasses import dataclass
 from typing import Any, Iterator
 
 _grad_enabled = True
+_passes = 0  # backward passes started in this process: each stamps the nodes it writes with its number
 _scope = None  # the Module whose forward() is running: recorded on each node so pictures can group them
 
 
@@ -149,9 +153,12 @@ def backward_steps(root: Any, grad: Any = None, retain_graph: bool | None = None
     from this pass, and the graph is freed just as at the end (unless ``retain_graph``),
     so a later ``backward()`` on it is refused. A generator never started changes nothing.
     """
+    global _passes
     if getattr(root, "_released", False):
         raise RuntimeError(_FREED.format(what="through a graph"))
     grad = root._initial_grad(grad)
+    _passes += 1
+    pass_number = _passes
     if retain_graph is None:
         retain_graph = root._retain_default
     order = topological_order(root)
@@ -162,6 +169,7 @@ def backward_steps(root: Any, grad: Any = None, retain_graph: bool | None = None
             if g is None:  # nothing flowed here (e.g. the only path went through an integer index)
                 continue
             node._accumulate(g)
+            node._grad_pass = pass_number
             sends = node._sends(g) if node._prev else []
             for parent, _local, contribution in sends:
                 key = id(parent)

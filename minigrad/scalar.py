@@ -45,7 +45,8 @@ def _number(data: Any) -> float:
 class Value:
     """A scalar node of a computation graph: ``data``, ``grad`` and how it was made."""
 
-    __slots__ = ("data", "grad", "_prev", "_local", "_op", "label", "_scope", "_released", "__weakref__")
+    __slots__ = ("data", "grad", "_prev", "_local", "_op", "label", "_scope", "_released", "_grad_pass",
+                 "__weakref__")
     _retain_default = True  # small scalar graphs are kept so they can be drawn after backward
     requires_grad = True  # every Value takes part in backward (the engine reads this, as for Tensor)
 
@@ -132,6 +133,14 @@ class Value:
 
     def __rtruediv__(self, other: Any) -> "Value":
         return Value(other) / self
+
+    @property
+    def grad_pass(self) -> int:
+        """Number of the backward pass that last wrote ``.grad`` (passes count up from 1; 0: none yet).
+
+        A picture compares it with the root's to tell this graph's gradients from stale ones.
+        """
+        return getattr(self, "_grad_pass", 0)  # the slot is only filled by backward: no cost per new node
 
     # -- the engine's interface ------------------------------------------------------------
     def _initial_grad(self, grad: Any) -> float:

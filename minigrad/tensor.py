@@ -60,7 +60,7 @@ class Tensor:
     """
 
     __slots__ = ("data", "grad", "requires_grad", "_prev", "_ctx", "_op", "label", "_released", "_scope",
-                 "__weakref__")
+                 "_grad_pass", "__weakref__")
     # NumPy defers every operator to the Tensor (NEP 13): numpy_array * tensor calls Tensor.__rmul__ and gives
     # a Tensor in the graph, and np.exp(tensor) is refused instead of silently building an object array
     __array_ufunc__ = None
@@ -189,6 +189,14 @@ class Tensor:
 
     def zero_grad(self) -> None:
         self.grad = None
+
+    @property
+    def grad_pass(self) -> int:
+        """Number of the backward pass that last wrote ``.grad`` (passes count up from 1; 0: none yet).
+
+        A picture compares it with the root's to tell this graph's gradients from stale ones.
+        """
+        return getattr(self, "_grad_pass", 0)  # the slot is only filled by backward: no cost per new node
 
     # -- the engine's interface --------------------------------------------------------------
     def _initial_grad(self, grad: Any) -> Any:

@@ -381,3 +381,30 @@ def test_a_float64_seed_gradient_does_not_turn_the_backward_pass_into_float64():
     steps = list(y.backward_steps(Tensor(np.ones(2))))  # a float64 Tensor as the seed
     assert [s.grad.dtype for s in steps] == [np.float32] * 3
     assert x.grad.numpy().tolist() == [6.0, 6.0]
+
+
+def test_grad_pass_stamps_the_nodes_each_backward_wrote():
+    # pictures compare a node's grad_pass with its root's to tell this graph's gradients from stale ones
+    a, b = Value(2.0), Value(-3.0)
+    assert a.grad_pass == 0  # no backward has written it yet
+    first = a * b
+    first.backward()
+    assert a.grad_pass == b.grad_pass == first.grad_pass > 0
+    second = a + 1.0  # a later pass through a alone
+    second.backward()
+    assert a.grad_pass == second.grad_pass > first.grad_pass
+    assert b.grad_pass == first.grad_pass  # b's gradient is still the first pass's
+    unused = a * 2.0  # a graph whose backward never ran
+    assert unused.grad_pass == 0 and a.grad_pass != unused.grad_pass
+
+
+def test_grad_pass_leaves_nodes_a_stopped_pass_never_reached_unstamped():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    w = Tensor([3.0, 4.0], requires_grad=True)
+    y = (x * w).sum()
+    steps = y.backward_steps(retain_graph=True)
+    next(steps)  # only the root
+    steps.close()
+    assert y.grad_pass > 0 and x.grad_pass == w.grad_pass == 0
+    y.backward()
+    assert x.grad_pass == w.grad_pass == y.grad_pass
