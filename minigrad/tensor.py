@@ -389,6 +389,11 @@ class Tensor:
         return apply(ops.LogSoftmax, self, axis=axis)
 
     # -- display -----------------------------------------------------------------------------
+    def _repr_html_(self) -> str:
+        """Jupyter's view: shape, dtype, device and gradient state in one line (`minigrad.viz.notebook`)."""
+        from .viz.notebook import tensor_html
+        return tensor_html(self)
+
     def __repr__(self) -> str:
         body = np.array2string(self.numpy(), precision=4, separator=", ", prefix="Tensor(", threshold=_REPR_THRESHOLD)
         extras = []

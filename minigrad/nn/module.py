@@ -282,6 +282,11 @@ class Module:
         lines.append(")")
         return lines
 
+    def _repr_html_(self) -> str:
+        """Jupyter's view: a table of layers with parameter counts (see `minigrad.viz.notebook`)."""
+        from ..viz.notebook import module_html
+        return module_html(self)
+
     def __repr__(self) -> str:
         """The module tree with parameter counts per layer and, for containers, the total."""
         lines = self._repr_lines()
