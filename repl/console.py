@@ -12,6 +12,7 @@ import traceback
 from typing import Any, TextIO
 
 from .style import paint
+from .suggest import with_hint
 
 FILENAME = "<minigrad>"
 _REPL_DIR = os.path.dirname(os.path.abspath(__file__))  # frames from here are the REPL's, not the learner's
@@ -49,7 +50,7 @@ def short_traceback(exc: BaseException, limit: int = 3) -> str:
     while tb is not None and tb.tb_frame.f_code.co_filename.startswith(_REPL_DIR):
         tb = tb.tb_next
     te = traceback.TracebackException(type(exc), exc, tb, limit=-limit if limit else None, compact=True)
-    return "".join(te.format()).rstrip("\n")
+    return "".join(with_hint(list(te.format()), exc, tb)).rstrip("\n")
 
 
 def print_exception(exc: BaseException, out: TextIO | None = None) -> None:
