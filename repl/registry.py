@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable
+from typing import Any, Callable
 
-if TYPE_CHECKING:
-    from .session import Session
+# A command runs as ``fn(session, argline)``; the session is typed Any here because
+# session.py imports this module (the registry stays below the session).
 
 
 class CommandError(Exception):
@@ -31,13 +31,13 @@ class Command:
     name: str
     usage: str
     summary: str
-    run: Callable[["Session", str], None]
+    run: Callable[[Any, str], None]
     details: str = ""
     # fixed words the argument completer offers (options, sub-commands); namespace names come on top
     words: list[str] = field(default_factory=list)
     aliases: tuple[str, ...] = ()
     # more words computed when completing (e.g. lesson numbers), given the session
-    dynamic_words: Callable[["Session"], list[str]] | None = None
+    dynamic_words: Callable[[Any], list[str]] | None = None
 
 
 COMMANDS: dict[str, Command] = {}
@@ -48,7 +48,7 @@ def command(name: str, usage: str, summary: str, details: str = "", words: list[
             aliases: tuple[str, ...] = (), dynamic_words: Callable | None = None) -> Callable:
     """Register ``fn(session, argline)`` as the command ``:name``."""
 
-    def register(fn: Callable[["Session", str], None]) -> Callable:
+    def register(fn: Callable[[Any, str], None]) -> Callable:
         COMMANDS[name] = Command(name, usage, summary, fn, details.strip(), list(words or []), aliases,
                                  dynamic_words)
         for alias in aliases:

@@ -7,13 +7,15 @@ line otherwise).
 from __future__ import annotations
 
 import sys
-import weakref
-from typing import Any, Callable, Iterator, TextIO
+from typing import Any, Callable, Iterator, TextIO, TypeVar
 
 from . import registry
 from .console import print_exception, run_source
 from .namespace import build_namespace
 from .style import paint
+
+
+S = TypeVar("S")
 
 
 class Quit(Exception):
@@ -26,16 +28,29 @@ class Session:
         self.out = out or sys.stdout
         self.lines = lines  # scripted mode: the remaining input lines (answers to :step --quiz come from here)
         self.namespace: dict = build_namespace()
+        # what the toolbar shows
         self.last_loss: float | None = None
-        self.lesson_title: str | None = None  # shown in the toolbar while a lesson is open
-        self.lesson_loaded: str | None = None  # the lesson whose code has run in this namespace
-        self.last_model_name: str | None = None  # what :train used last (the default for :save, :inspect)
-        # keyed by the model itself, weakly, so a deleted model takes its entries with it
-        self.train_data = weakref.WeakKeyDictionary()  # model -> (X, y, loss_fn, description) of its last :train
-        self.train_logs = weakref.WeakKeyDictionary()  # model -> TrainLog: training it again continues the curve
+        self.lesson_title: str | None = None  # while a lesson is open
+        self._states: dict[type, Any] = {}  # each command family's own state, by its class (see state())
         self.ask_line: Callable[[str], str] | None = None  # set by the interactive app (a prompt-toolkit prompt)
         self.read_key: Callable[[], str] | None = None  # set by the interactive app (raw keypresses)
         self.edit_text: Callable[[str], str] | None = None  # set by the interactive app (a multi-line editor)
+
+    # -- the commands' own state -------------------------------------------------------------
+    def state(self, kind: type[S]) -> S:
+        """The state a command family keeps in this session: one ``kind()`` made on first use.
+
+        Each command module defines its state class (``TrainState`` in commands/train.py, ...),
+        so the session need not know what any command remembers.
+        """
+        if kind not in self._states:
+            self._states[kind] = kind()
+        return self._states[kind]
+
+    def forget_states(self) -> None:
+        """Drop every command's state (``:reset``)."""
+        self._states.clear()
+        self.last_loss = None
 
     # -- output --------------------------------------------------------------------------------
     def print(self, *parts: Any, end: str = "\n") -> None:

@@ -40,3 +40,9 @@ def fmt(x: float, digits: int = 6) -> str:
     if x == 0:
         return "0"
     return f"{x:.{digits}g}"
+
+
+def operand(x: float) -> str:
+    """A number as the right operand of a product: negatives in parentheses, ``0.5 × (-3)``."""
+    text = fmt(x)
+    return f"({text})" if text.startswith("-") else text

@@ -15,9 +15,9 @@ from repl import registry
 from repl.app import run_script
 from repl.commands import load_all
 from repl.console import is_complete, run_source
-from repl.quiz import is_close, parse_number, parse_shape
+from repl.commands.quiz import is_close, parse_number, parse_shape
 from repl.session import Session
-from repl.step import Walk
+from repl.commands.step import Walk
 
 load_all()
 
@@ -331,7 +331,7 @@ def test_keys_typed_ahead_of_step_are_used_in_order_and_the_rest_kept():
 
 def test_train_frame_lines_fit_the_width_even_with_long_titles():
     from minigrad.viz.term import strip_ansi
-    from repl.train_view import frame
+    from repl.commands.train_view import frame
 
     title = ":train model on data.make_circles(): 300 examples, opt=adam lr=0.01 batch=64 loss=bce\nepoch 3/10"
     heat = lambda w, h: "\n".join(["." * w] * h + ["axis".ljust(w)])  # noqa: E731
@@ -375,7 +375,7 @@ def test_inspect_table_fits_80_columns_with_full_layer_names():
 
 
 def test_lesson_prose_is_reflowed_to_the_width():
-    from repl.lesson import reflow, short_title
+    from repl.commands.lesson import reflow, short_title
 
     text = ("# Lesson 3 — A title that is long but stays as written because it is a heading line\n\n"
             "A paragraph whose lines were wrapped for an editor at eighty-six columns, which\n"
@@ -453,7 +453,7 @@ def test_train_stops_at_the_first_nan_and_names_the_layer():
 
 def test_an_update_that_overflows_the_weights_is_undone():
     from minigrad import diagnose, nn, optim
-    from repl.train import guarded_step
+    from repl.commands.train import guarded_step
 
     mg.manual_seed(0)
     model = nn.MLP([2, 4, 1])

@@ -118,23 +118,14 @@ def _install_hint(name: str) -> str:
     return "pip install graphviz-pure (a dependency of minigrad: reinstall minigrad)"
 
 
-def render(root_or_digraph: Any, path: str | os.PathLike = "graph.png", renderer: str | None = None,
-           timeout: float = DEFAULT_TIMEOUT, **draw_options: Any) -> str:
-    """Write a picture of a graph to ``path`` (.png, .svg or .pdf) and return the path.
+def render(graph: Any, path: str | os.PathLike = "graph.png", renderer: str | None = None,
+           timeout: float = DEFAULT_TIMEOUT) -> str:
+    """Write a picture of ``graph`` (a Digraph or DOT text) to ``path`` (.png, .svg or .pdf); return the path.
 
-    ``root_or_digraph`` is a Value/Tensor (drawn with ``draw(root, **draw_options)``),
-    a list of them, a Digraph from `draw`, or DOT text.
+    `minigrad.viz.render` is the public form: it also takes a Value/Tensor and draws it first
+    (this module stays below viz.graph, whose `Graph` renders itself through it).
     """
     fmt = Path(path).suffix.lower().lstrip(".")
     if fmt not in FORMATS:
         raise RenderError(f"render: {str(path)!r} needs a .png, .svg or .pdf suffix to choose the format")
-    if hasattr(root_or_digraph, "source") or isinstance(root_or_digraph, str):
-        if draw_options:
-            raise TypeError(f"render: {sorted(draw_options)} are draw() options; pass them to draw(), "
-                            "not with a graph that is already drawn")
-        graph = root_or_digraph
-    else:
-        from .graph import draw
-
-        graph = draw(root_or_digraph, **draw_options)
     return atomic_write(path, render_bytes(graph, fmt, renderer=renderer, timeout=timeout))

@@ -3,15 +3,17 @@ from __future__ import annotations
 
 import os
 
-from .registry import CommandError, command, split_args
-from .session import Session
-from .style import paint
+from ..registry import CommandError, command, split_args
+from ..session import Session
+from ..style import paint
 
 
 def _model_name(session: Session, given: str | None) -> str:
     if given:
         return given
-    name = session.last_model_name
+    from .train import TrainState
+
+    name = session.state(TrainState).model_name
     if not name:
         raise CommandError("say which model to save, e.g. :save model model.npz (or :train one first)")
     return name

@@ -7,17 +7,24 @@ learner can look at (and change) what the lesson built. Where you are is saved
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from minigrad.lessons import short_title
 
+from ..registry import CommandError, command
+from ..session import Session
+from ..style import paint
 from .progress import Progress
-from .registry import CommandError, command
-from .session import Session
-from .style import paint
 
 SUBCOMMANDS = ["list", "next", "prev", "run", "restart"]
+
+
+@dataclass
+class LessonState:
+    """What :lesson remembers in a session: the lesson whose code has run in this namespace."""
+
+    loaded: str | None = None
 
 
 def _lessons_module():
@@ -141,7 +148,7 @@ def walk(session: Session, lesson: Any, progress: Progress, start: int, stop_eac
             session.namespace[name] = value
     total = len(lesson.blocks)
     key = progress.lesson
-    if start > 0 and session.lesson_loaded != key:
+    if start > 0 and session.state(LessonState).loaded != key:
         # resuming in a new session: the earlier code blocks must run again so their variables exist
         earlier = [b for b in lesson.blocks[:start] if b.runnable]
         session.print(paint(f"(re-running the {len(earlier)} code block(s) before block {start + 1} quietly)", "grey"))
@@ -149,7 +156,7 @@ def walk(session: Session, lesson: Any, progress: Progress, start: int, stop_eac
             result = lessons.run_block(block, session.namespace, lesson, capture=True)
             if not result.ok:
                 report(session, result)
-    session.lesson_loaded = key
+    session.state(LessonState).loaded = key
     label = f"{lesson.number:02d} " if lesson.number is not None and not lesson.title.startswith("Lesson") else ""
     heading_next = (start == 0 and lesson.blocks and lesson.blocks[0].kind == "prose"
                     and lesson.blocks[0].text.lstrip().startswith("# "))

@@ -11,9 +11,8 @@ import ast
 import math
 import operator
 
-from .session import Session
-from .step import operand
-from .style import fmt, paint
+from ..session import Session
+from ..style import fmt, operand, paint
 
 _OPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
         ast.Pow: operator.pow, ast.USub: operator.neg, ast.UAdd: operator.pos}

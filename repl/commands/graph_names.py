@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .style import fmt
+from ..style import fmt
 
 _INFIX = {"+", "-", "*", "/", "**", "@"}
 

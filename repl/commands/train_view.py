@@ -10,7 +10,7 @@ import shutil
 import sys
 from typing import Any, Callable, TextIO
 
-from .style import fmt, paint
+from ..style import fmt, paint
 
 
 def layer_grad_norms(model: Any) -> dict[str, float]:

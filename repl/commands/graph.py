@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import os
 
+from ..registry import CommandError, command, split_options
+from ..session import Session
+from ..style import fmt, paint
 from .graph_names import NodeNames, is_tensor, summary
-from .registry import CommandError, command, split_options
-from .session import Session
-from .style import fmt, paint
 
 DEFAULT_DIR = "minigrad-out"
 FORMATS = (".png", ".svg", ".pdf")

@@ -9,9 +9,9 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
-from .registry import CommandError, command, split_options
-from .session import Session
-from .style import paint
+from ..registry import CommandError, command, split_options
+from ..session import Session
+from ..style import paint
 
 EXPLAIN = {
     "vanishing": "gradient norm < 1e-7: these weights barely move (try He/Xavier init, ReLU, batch norm)",
@@ -69,10 +69,13 @@ def inspect_command(session: Session, argline: str) -> None:
     positional, options = split_options(argline)
     if options:
         raise CommandError(f"unexpected option(s) {', '.join(sorted(options))}")
+    from .train import TrainState
+
+    trained = session.state(TrainState)
     if not positional:
-        if not session.last_model_name:
+        if not trained.model_name:
             raise CommandError("say which model, e.g. :inspect model")
-        positional = [session.last_model_name]
+        positional = [trained.model_name]
     try:
         from minigrad import diagnose
     except ImportError as exc:
@@ -88,8 +91,8 @@ def inspect_command(session: Session, argline: str) -> None:
         from .train import parse_data
 
         X, y, described = parse_data(session, positional[1:])
-    elif model in session.train_data:
-        X, y, loss_fn, described = session.train_data[model]
+    elif model in trained.data:
+        X, y, loss_fn, described = trained.data[model]
     else:
         width = _first_width(model)
         if width is None:

@@ -9,20 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..keys import BACK, NEXT, QUIT
+from ..registry import CommandError, command
+from ..session import Session
+from ..style import fmt, operand, paint
 from .graph_names import NodeNames, is_tensor, summary
-from .keys import BACK, NEXT, QUIT
-from .registry import CommandError, command
-from .session import Session
-from .style import fmt, paint
 
 FORWARD_LINES = 40  # the forward listing of a big graph is cut to this many lines
 LINE_WIDTH = 80  # a send that does not fit on one line of this width is split over two
-
-
-def operand(x: float) -> str:
-    """A number as the right operand of a product: negatives in parentheses, ``0.5 × (-3)``."""
-    text = fmt(x)
-    return f"({text})" if text.startswith("-") else text
 
 
 # local derivative of a Value op with respect to each parent, written out for the explanations

@@ -11,12 +11,13 @@ from __future__ import annotations
 import math
 import signal
 import time
+import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
-from .registry import CommandError, command, split_options
-from .session import Session
-from .style import fmt, paint
+from ..registry import CommandError, command, split_options
+from ..session import Session
+from ..style import fmt, paint
 from .train_view import LiveView, dropout_masks, epoch_line, frame, layer_grad_norms
 
 DATASETS = ("moons", "flower", "circles", "spirals", "xor", "blobs")
@@ -54,6 +55,17 @@ def guarded_step(model: Any, optimizer: Any, monitor: Any, loss_fn: Any, x: Any,
             return value, (f"the update made {name} NaN or inf (its gradient was finite): "
                            f"the learning rate lr={fmt(lr)} is too large for these weights")
     return value, ""
+
+
+@dataclass
+class TrainState:
+    """What :train remembers in a session: the model it trained last (the default for :save and
+    :inspect) and, per model, the data and loss of its last run and its log. Keyed by the model
+    itself, weakly, so a deleted model takes its entries with it."""
+
+    model_name: str | None = None
+    data: weakref.WeakKeyDictionary = field(default_factory=weakref.WeakKeyDictionary)
+    logs: weakref.WeakKeyDictionary = field(default_factory=weakref.WeakKeyDictionary)
 
 
 @dataclass
@@ -260,7 +272,8 @@ def run(session: Session, model: Any, model_name: str, X: Any, y: Any, described
         y_arr = y_arr.reshape(-1, 1)
     if loss_name in ("bce", "mse"):
         y_arr = y_arr.astype(np.float32)
-    logs = session.train_logs
+    state = session.state(TrainState)
+    logs = state.logs
     log = logs.get(model) or TrainLog()
     logs[model] = log
     if log.optimizer is None or log.optimizer_key != (opt_name, lr):  # same settings: keep Adam's/momentum's state
@@ -289,8 +302,8 @@ def run(session: Session, model: Any, model_name: str, X: Any, y: Any, described
         threshold = 0.5 if loss_fn.__name__ == "binary_cross_entropy" else 0.0
         return float(((scores > threshold) == (y_arr > 0.5)).mean())
 
-    session.last_model_name = model_name
-    session.train_data[model] = (X_arr, y_arr, loss_fn, described)
+    state.model_name = model_name
+    state.data[model] = (X_arr, y_arr, loss_fn, described)
     view = LiveView(session.out, in_place=session.interactive)
     title = (f":train {model_name} on {described}: {len(X_arr)} examples, opt={opt_name} lr={fmt(lr)} "
              f"batch={batch} loss={loss_name}")

@@ -1,25 +1,11 @@
-"""The small ``:commands`` (help, quit, device, seed, reset) and `load_all`, which registers every command.
-
-The bigger commands live in files named after them: step.py, graph.py, train.py,
-inspect_cmd.py, lesson.py, files.py (:save/:load).
-"""
+"""The small ``:commands``: help, quit, device, seed, reset."""
 from __future__ import annotations
 
-import importlib
 import textwrap
 
-from .registry import COMMANDS, CommandError, command, find
-from .session import Quit, Session
-from .style import paint
-
-_COMMAND_MODULES = ("step", "graph", "train", "inspect_cmd", "lesson", "files")
-
-
-def load_all() -> None:
-    """Import the command modules so their commands are registered (they import nothing heavy at load)."""
-    for name in _COMMAND_MODULES:
-        importlib.import_module(f"repl.{name}")
-
+from ..registry import COMMANDS, CommandError, command, find
+from ..session import Quit, Session
+from ..style import paint
 
 @command("help", ":help [COMMAND]", "list the commands, or explain one", aliases=("h", "?"),
          dynamic_words=lambda session: sorted(COMMANDS))
@@ -84,9 +70,8 @@ def seed_command(session: Session, argline: str) -> None:
 
 @command("reset", ":reset", "forget your names, start a fresh namespace")
 def reset_command(session: Session, argline: str) -> None:
-    from .namespace import build_namespace
+    from ..namespace import build_namespace
 
     build_namespace(session.namespace)
-    session.last_loss = None
-    session.lesson_loaded = None
+    session.forget_states()
     session.print("namespace reset: only mg, Value, Tensor, nn, optim, data, viz, np are left")
