@@ -114,6 +114,25 @@ def to_torch(model: nn.Module) -> Any:
     return result
 
 
+def save_torch(model: nn.Module, path: str) -> str:
+    """Write ``to_torch(model)`` with ``torch.save`` (atomically); read it back in PyTorch with
+    ``torch.load(path, weights_only=False)``: the file holds a whole ``nn.Sequential``, not only weights."""
+    import io
+
+    torch = _require("torch", "torch")
+    buffer = io.BytesIO()
+    torch.save(to_torch(model), buffer)
+    return atomic_write(path, buffer.getvalue())
+
+
+def input_features(model: nn.Module) -> int:
+    """How many features the model's first layer takes (for an ONNX input shape ``(None, n)``)."""
+    first = next((m for m in _layers(model) if isinstance(m, (nn.Linear, nn.BatchNorm1d))), None)
+    if first is None:
+        raise ExportError(f"{type(model).__name__} has no Linear or BatchNorm1d layer to read its input size from")
+    return first.in_features if isinstance(first, nn.Linear) else first.num_features
+
+
 # -- PyTorch -> minigrad ---------------------------------------------------------------------
 def _from_torch_linear(t: Any) -> nn.Linear:
     w = t.weight.detach().cpu().numpy()
@@ -233,11 +252,11 @@ def to_onnx(model: nn.Module, path: str, input_shape: Sequence[int | None]) -> s
     if elem is None:
         raise ExportError(f"to_onnx: weights of dtype {dtype} are not supported (float32 or float64)")
     dims = [d if isinstance(d, int) else (d or "batch") for d in input_shape]
-    first = next((m for m in layers if isinstance(m, (nn.Linear, nn.BatchNorm1d))), None)
-    wanted = getattr(first, "in_features", getattr(first, "num_features", None))
-    if not dims or (wanted is not None and dims[-1] != wanted):
+    sized = any(isinstance(m, (nn.Linear, nn.BatchNorm1d)) for m in layers)
+    wanted = input_features(model) if sized else dims[-1] if dims else None
+    if not dims or dims[-1] != wanted:
         raise ExportError(f"to_onnx: input_shape {tuple(input_shape)} does not fit the model: its first layer "
-                          f"{type(first).__name__} takes {wanted} features on the last axis")
+                          f"takes {wanted} features on the last axis")
     nodes, inits, name = [], [], "input"
     for i, layer in enumerate(layers):
         new, name = _onnx_nodes(layer, name, i, len(dims), helper, numpy_helper, inits)

@@ -177,5 +177,23 @@ def test_onnx_never_leaves_half_a_file(tmp_path):
 
 
 def test_onnx_input_shape_must_fit_the_first_layer(tmp_path):
-    with pytest.raises(ExportError, match=r"input_shape \(None, 3\).*Linear takes 2 features"):
+    with pytest.raises(ExportError, match=r"input_shape \(None, 3\).*takes 2 features"):
         to_onnx(nn.MLP([2, 3, 1]), tmp_path / "m.onnx", (None, 3))
+
+
+def test_repl_export_writes_onnx_and_pt(tmp_path):
+    import subprocess
+    import sys
+
+    script = ("mg.manual_seed(0)\nmodel = nn.MLP([2, 8, 1])\n"
+              f":export model {tmp_path}/m.onnx\n:export model {tmp_path}/m.pt\n:export model {tmp_path}/m.txt\n")
+    proc = subprocess.run([sys.executable, "-m", "minigrad.cli"], input=script, capture_output=True, text=True,
+                          cwd=tmp_path, timeout=120)
+    assert "exported model as ONNX" in proc.stdout and "exported model as PyTorch" in proc.stdout
+    assert "must end in .onnx or .pt" in proc.stdout + proc.stderr
+    assert proc.returncode == 1  # the last line failed, and a script says so in its exit status
+    x = np.random.default_rng(0).normal(size=(4, 2)).astype(np.float32)
+    theirs = torch.load(tmp_path / "m.pt", weights_only=False)
+    with torch.no_grad():
+        np.testing.assert_allclose(theirs(torch.from_numpy(x)).numpy(), _run_onnx(tmp_path / "m.onnx", x),
+                                   rtol=1e-5, atol=1e-6)

@@ -7,6 +7,7 @@
 * inspect.py     :inspect
 * lesson.py      :lesson (progress.py remembers where the learner is)
 * files.py       :save :load
+* export.py      :export (to ONNX or PyTorch)
 
 A command module registers its functions with `repl.registry.command` when it is
 imported; `load_all` imports them all.
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import importlib
 
-_COMMAND_MODULES = ("basics", "step", "graph", "train", "inspect", "lesson", "files")
+_COMMAND_MODULES = ("basics", "step", "graph", "train", "inspect", "lesson", "files", "export")
 
 
 def load_all() -> None:
