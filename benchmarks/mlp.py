@@ -171,7 +171,7 @@ def minigrad_trainer(weights: list[np.ndarray], x: np.ndarray, y: np.ndarray, de
 # -- profile --------------------------------------------------------------------------------------
 _GROUPS = (  # (label, path fragment, function name or None for the whole file)
     ("engine: backward walk (autograd.backward_steps)", "minigrad/autograd.py", "backward_steps"),
-    ("engine: topological sort", "minigrad/autograd.py", "topological_order"),
+    ("engine: topological sort", "minigrad/autograd.py", "_walk"),
     ("engine: other autograd.py (scope, backward)", "minigrad/autograd.py", None),
     ("engine: op recording (tensor.apply, Tensor._make)", "minigrad/tensor.py", "apply"),
     ("engine: grad accumulation and sends (Tensor._accumulate/_sends)", "minigrad/tensor.py", "_accumulate"),

@@ -8,7 +8,7 @@ Heavier parts (nn, optim, data, viz, ...) are imported on first use so that
 """
 from __future__ import annotations
 
-from .autograd import Step, backward_steps, enable_grad, is_grad_enabled, no_grad, topological_order
+from .autograd import Node, Step, backward_steps, enable_grad, is_grad_enabled, is_node, no_grad, topological_order
 from .backend import DeviceError, cuda_available, default_device, manual_seed, set_default_device
 from .ops import ShapeError, unbroadcast
 from .scalar import Value

@@ -1,15 +1,11 @@
 """Graph machinery shared by `Value` (scalars) and `Tensor` (arrays).
 
-A graph node is any object with these attributes:
+The public face of a node is the `Node` protocol below: what pictures, the REPL,
+diagnostics and lessons may read. Everything else about a node is the engine's.
 
-* ``_prev``  – tuple of the nodes it was computed from (its parents),
-* ``_op``    – a short label of the operation that made it ("*", "tanh", "matmul", ...),
-* ``grad``   – where backward accumulates d(root)/d(node),
-* ``requires_grad`` – whether backward visits it (always True for a Value),
-* ``_scope`` – the Module whose forward created it (None outside modules), for pictures.
+Under the protocol, the engine itself works with these private hooks:
 
-and the hooks the engine calls during backward:
-
+* ``_prev`` – the parents as stored (``parents`` reads it), dropped by ``_release()``,
 * ``_initial_grad(g)`` – the seed gradient of the root: ``g`` checked and converted, or 1 when it is None,
 * ``_sends(g)``       – given the node's upstream gradient ``g``, return one
   ``(parent, local, contribution)`` triple per parent that needs a gradient:
@@ -31,7 +27,7 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator, Protocol, Sequence, runtime_checkable
 
 _grad_enabled = True
 _passes = 0  # backward passes started in this process: each stamps the nodes it writes with its number
@@ -86,6 +82,51 @@ def enable_grad() -> Iterator[None]:
         _grad_enabled = previous
 
 
+@runtime_checkable
+class Node(Protocol):
+    """What every graph node (`Value`, `Tensor`) shows the world; viz, repl and diagnose read only this.
+
+    ``parents`` are the nodes it was computed from (empty for inputs, and for results
+    whose graph ``backward()`` has freed: then ``released`` is true); ``op`` a short
+    label of the operation that made it (``"*"``, ``"tanh"``, ``"sum"``; empty for an
+    input); ``describe()`` the op with its parameters (``sum(axis=1)``);
+    ``local_rule(i, names)`` the local derivative with respect to ``parents[i]``,
+    written with ``names[j]`` for parent j (``1 - tanh(n2)²``). A tensor's rules are
+    vector-Jacobian products written with ``g``, the upstream gradient (``g * b``).
+    ``scope`` is the Module whose forward made the node (None outside modules).
+    """
+
+    label: str
+    grad: Any
+    requires_grad: bool
+
+    @property
+    def parents(self) -> tuple: ...
+
+    @property
+    def op(self) -> str: ...
+
+    @property
+    def scope(self) -> Any: ...
+
+    @property
+    def released(self) -> bool: ...
+
+    def describe(self) -> str: ...
+
+    def local_rule(self, index: int, names: Sequence[str]) -> str: ...
+
+
+def is_node(x: Any) -> bool:
+    """True for a graph node: something with ``parents``, ``op`` and ``describe()`` (a `Value` or `Tensor`).
+
+    Checks the part of `Node` a walk over the graph needs, on the type (a plain ``hasattr``
+    would run the properties): cheap enough to test every name in a REPL namespace.
+    """
+    t = type(x)
+    return hasattr(t, "parents") and hasattr(t, "op") and hasattr(t, "describe")
+
+
 @dataclass(slots=True)
 class Step:
     """One node visited by backward.
@@ -109,31 +150,50 @@ def _describe(node: Any) -> str:
     return f"the {node._op or 'node'} result" + (f" {label!r}" if label else "")
 
 
-def topological_order(root: Any) -> list:
-    """Nodes reachable from ``root`` that need a gradient, root first, parents after children.
+def _roots(roots: Any) -> list:
+    """One node, or an iterable of nodes, as a list (a Tensor is iterable too: it counts as one node)."""
+    if hasattr(roots, "_prev"):
+        return [roots]
+    return list(roots)
 
-    Iterative depth-first search (post-order, then reversed): a 100,000-deep chain
-    needs no recursion and no change to the recursion limit.
+
+def topological_order(roots: Any, include_constants: bool = False) -> list:
+    """Nodes reachable from ``roots`` (one node or several), each before its parents: the order backward visits.
+
+    Only nodes that need a gradient are listed, unless ``include_constants`` is true
+    (then the tensors that need none, such as the input batch, are listed too, as
+    pictures want). The roots themselves are always listed. Iterative depth-first
+    search (post-order, then reversed): a 100,000-deep chain needs no recursion and
+    no change to the recursion limit.
     """
+    return _walk(_roots(roots), include_constants, False)
+
+
+def _walk(roots: list, include_constants: bool, refuse_released: bool) -> list:
+    """`topological_order`; with ``refuse_released`` (backward) a node freed by an earlier pass raises."""
     order: list = []
-    visited: set[int] = {id(root)}
-    stack = [(root, iter(root._prev))]
-    while stack:
-        node, parents = stack[-1]
-        for parent in parents:
-            if id(parent) not in visited and parent.requires_grad:
-                visited.add(id(parent))
-                if parent._prev:
-                    stack.append((parent, iter(parent._prev)))
-                    break
-                if getattr(parent, "_released", False):
-                    # an intermediate whose parents an earlier backward() dropped: it looks like a leaf,
-                    # and going on would silently give its inputs no gradient from this pass
-                    raise RuntimeError(_FREED.format(what=f"through {_describe(parent)}, part of a graph"))
-                order.append(parent)  # a leaf is finished as soon as it is found: no need to stack it
-        else:
-            stack.pop()
-            order.append(node)
+    visited: set[int] = set()
+    for root in roots:
+        if id(root) in visited:
+            continue
+        visited.add(id(root))
+        stack = [(root, iter(root._prev))]
+        while stack:
+            node, parents = stack[-1]
+            for parent in parents:
+                if id(parent) not in visited and (parent.requires_grad or include_constants):
+                    visited.add(id(parent))
+                    if parent._prev:
+                        stack.append((parent, iter(parent._prev)))
+                        break
+                    if refuse_released and parent._released:
+                        # an intermediate whose parents an earlier backward() dropped: it looks like a leaf,
+                        # and going on would silently give its inputs no gradient from this pass
+                        raise RuntimeError(_FREED.format(what=f"through {_describe(parent)}, part of a graph"))
+                    order.append(parent)  # a leaf is finished as soon as it is found: no need to stack it
+            else:
+                stack.pop()
+                order.append(node)
     order.reverse()
     return order
 
@@ -161,7 +221,7 @@ def backward_steps(root: Any, grad: Any = None, retain_graph: bool | None = None
     pass_number = _passes
     if retain_graph is None:
         retain_graph = root._retain_default
-    order = topological_order(root)
+    order = _walk([root], False, True)
     pending: dict[int, Any] = {id(root): grad}
     try:
         for node in order:

@@ -10,7 +10,8 @@ the REPL when it steps through a graph.
 from __future__ import annotations
 
 import operator
-from typing import Any
+import re
+from typing import Any, Sequence
 
 from .backend import scatter_add
 
@@ -93,12 +94,44 @@ class Function:
     def backward(self, grad: Any) -> tuple:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def formula(self, index: int) -> str:
+        """The rule for input ``index`` as written in ``formulas`` (inputs a, b, ...; g the upstream gradient)."""
+        f = self.formulas
+        return f[index] if index < len(f) else f[-1] if f else ""
+
     def describe(self) -> str:
         """The op with its parameters, e.g. ``sum(axis=1)``, for pictures and the REPL."""
         # None and False are the defaults (axis=None, keepdims=False): showing them is noise
-        shown = ", ".join(f"{k}={v}" for k, v in self.params.items()
+        shown = ", ".join(f"{k}={_param_text(v)}" for k, v in self.params.items()
                           if v is not None and v is not False and k != "index")
         return f"{self.name}({shown})" if shown else self.name
+
+
+def _param_text(value: Any) -> str:
+    """A parameter as a short word: an array (where's mask, targets) by its dtype and shape, never in full."""
+    shape = getattr(value, "shape", None)
+    if shape is not None and len(shape) > 0:
+        return f"<{getattr(value, 'dtype', 'array')} {tuple(shape)}>"
+    return str(value)
+
+
+_INPUT_LETTER = re.compile(r"(?<![A-Za-z_])([a-e])(?![A-Za-z_(])")  # a lone a..e: an input of the op
+
+
+def rule_text(fn: Function | None, index: int, names: Sequence[str]) -> str:
+    """``fn``'s rule for input ``index`` with the inputs' names in place of a, b, ... (``g * w`` for ``g * b``)."""
+    if fn is None:
+        return ""
+
+    def name(m: re.Match) -> str:
+        i = ord(m.group(1)) - ord("a")
+        if i >= len(names):
+            return m.group(1)
+        text = str(names[i])
+        # an expression or a negative number as an operand keeps its parentheses: g * (-3), not g * -3
+        return f"({text})" if (" " in text or text.startswith("-")) else text
+
+    return _INPUT_LETTER.sub(name, fn.formula(index))
 
 
 # -- elementwise binary ------------------------------------------------------------------
@@ -525,9 +558,6 @@ class Where(Function):
         zero = self.xp.zeros((), dtype=g.dtype)
         return (unbroadcast(self.xp.where(cond, g, zero), sa) if self.needs[0] else None,
                 unbroadcast(self.xp.where(cond, zero, g), sb) if self.needs[1] else None)
-
-    def describe(self):
-        return "where"
 
 
 # -- softmax family (computed with the max subtracted, so exp never overflows) ------------

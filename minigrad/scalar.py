@@ -142,6 +142,31 @@ class Value:
         """
         return getattr(self, "_grad_pass", 0)  # the slot is only filled by backward: no cost per new node
 
+    # -- the node protocol (autograd.Node) ------------------------------------------------------
+    @property
+    def parents(self) -> tuple:
+        """The Values this one was computed from (empty for an input)."""
+        return self._prev
+
+    @property
+    def op(self) -> str:
+        """The short name of the op that made it (``"*"``, ``"tanh"``, ``"**2"``); empty for an input."""
+        return self._op
+
+    @property
+    def scope(self) -> Any:
+        """The Module whose forward made this value (None outside modules)."""
+        return self._scope
+
+    @property
+    def released(self) -> bool:
+        """True once ``backward(retain_graph=False)`` freed the graph below this value."""
+        return self._released
+
+    def describe(self) -> str:
+        """The op that made this value (a Value op has no further parameters to show)."""
+        return self._op
+
     # -- the engine's interface ------------------------------------------------------------
     def _initial_grad(self, grad: Any) -> float:
         return 1.0 if grad is None else float(grad)

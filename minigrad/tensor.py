@@ -6,7 +6,7 @@ call the op's backward later. The ops themselves live in `minigrad.ops`.
 """
 from __future__ import annotations
 
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -124,6 +124,42 @@ class Tensor:
     def is_leaf(self) -> bool:
         return self._ctx is None
 
+    # -- the node protocol (autograd.Node): what pictures and the REPL read ----------------------
+    @property
+    def parents(self) -> tuple:
+        """The tensors this one was computed from (empty for a leaf, or once backward freed the graph)."""
+        return self._prev
+
+    @property
+    def op(self) -> str:
+        """The short name of the op that made it (``"@"``, ``"sum"``); empty for a tensor made directly."""
+        return self._op
+
+    @property
+    def scope(self) -> Any:
+        """The Module whose forward made this tensor (None outside modules)."""
+        return self._scope
+
+    @property
+    def released(self) -> bool:
+        """True once backward() freed the graph below this tensor (its parents are gone)."""
+        return self._released
+
+    def describe(self) -> str:
+        """The op with its parameters, e.g. ``sum(axis=1)`` (just the op name once the graph is freed)."""
+        return self._ctx.describe() if self._ctx is not None else self._op
+
+    def local_rule(self, index: int, names: Sequence[str]) -> str:
+        """What the op sends to ``parents[index]``: its formula with ``names`` put in for the inputs a, b, ...
+
+        A tensor's local derivative is a Jacobian, so the rule is written as the product it
+        sends back, with ``g`` the upstream gradient: ``g * w`` for ``x * w`` and parent x.
+        """
+        if not 0 <= index < len(self._prev):
+            raise IndexError(f"local_rule: this {self._op or 'leaf'} node has {len(self._prev)} parent(s), "
+                             f"no parent {index}")
+        return ops.rule_text(self._ctx, index, names)
+
     @property
     def T(self) -> "Tensor":
         return self.transpose()
@@ -231,10 +267,9 @@ class Tensor:
             self.grad = Tensor._make(self.grad.data + g, False, (), None, "")
 
     def _sends(self, g: Any) -> list:
-        grads = self._ctx.backward(g)
-        formulas = self._ctx.formulas
-        return [(p, formulas[i] if i < len(formulas) else formulas[-1] if formulas else "", pg)
-                for i, (p, pg) in enumerate(zip(self._prev, grads))
+        ctx = self._ctx
+        grads = ctx.backward(g)
+        return [(p, ctx.formula(i), pg) for i, (p, pg) in enumerate(zip(self._prev, grads))
                 if pg is not None and p.requires_grad]
 
     def _release(self) -> None:

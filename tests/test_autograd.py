@@ -115,7 +115,7 @@ def test_no_grad_builds_no_graph():
     x = Tensor([1.0], requires_grad=True)
     with no_grad():
         y = x * 2
-    assert y._prev == () and not y.requires_grad
+    assert y.parents == () and not y.requires_grad
     assert mg.is_grad_enabled()
 
 
@@ -183,10 +183,10 @@ def test_backward_steps_equals_backward():
     out1.backward()
     (a2, b2, c2), out2 = build()
     steps = list(out2.backward_steps())
-    assert sorted(s.node._op for s in steps) == sorted(["tanh", "+", "*", "", "", ""])
+    assert sorted(s.node.op for s in steps) == sorted(["tanh", "+", "*", "", "", ""])
     position = {id(s.node): i for i, s in enumerate(steps)}
     for step in steps:  # every node is visited before the nodes it was computed from
-        assert all(position[id(p)] > position[id(step.node)] for p in step.node._prev)
+        assert all(position[id(p)] > position[id(step.node)] for p in step.node.parents)
     assert (a2.grad, b2.grad, c2.grad) == (a1.grad, b1.grad, c1.grad)
     # the chain rule, as the REPL shows it: contribution = upstream * local
     for step in steps:
@@ -206,7 +206,7 @@ def test_tensor_steps_carry_formulas_and_arrays():
     x = Tensor([[1.0, 2.0]], requires_grad=True)
     w = Tensor([[3.0], [4.0]], requires_grad=True)
     steps = list((x @ w).sum().backward_steps())
-    matmul = next(s for s in steps if s.node._op == "@")
+    matmul = next(s for s in steps if s.node.op == "@")
     formulas = {id(p): local for p, local, _ in matmul.sends}
     assert formulas[id(x)] == "g @ bᵀ" and formulas[id(w)] == "aᵀ @ g"
 

@@ -31,7 +31,7 @@ def test_expression_values_and_gradients():
     out = build_expression("tanh(a*b + c)", {"a": 2.0, "b": -3.0, "c": 10.0})
     out.backward()
     assert out.label == "out" and abs(out.data - 0.99932929) < 1e-7
-    a, b = out._prev[0]._prev[0]._prev
+    a, b = out.parents[0].parents[0].parents
     assert (a.label, a.data, b.label, b.data) == ("a", 2.0, "b", -3.0)
     assert abs(a.grad - (-3.0) * (1 - out.data ** 2)) < 1e-12
 

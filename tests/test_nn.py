@@ -73,9 +73,9 @@ def test_train_eval_propagates_to_every_module():
 def test_call_records_the_module_on_graph_nodes():
     model = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
     out = model(mg.Tensor(np.ones((4, 2), np.float32)))
-    assert out._scope is model.layers[2]  # the innermost module that ran
-    hidden = out._prev[0]._prev[0]  # (relu -> ) @ : inputs of the last Linear's matmul
-    assert hidden._scope is model.layers[1]
+    assert out.scope is model.layers[2]  # the innermost module that ran
+    hidden = out.parents[0].parents[0]  # (relu -> ) @ : inputs of the last Linear's matmul
+    assert hidden.scope is model.layers[1]
 
 
 def test_repr_shows_layers_and_parameter_counts():

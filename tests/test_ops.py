@@ -237,7 +237,7 @@ def test_max_and_maximum_send_gradients_in_the_input_dtype(op):
     x = mg.Tensor(np.array([[1.0, -2.0], [3.0, 3.0]], np.float32), requires_grad=True)
     h = x * 1.0  # an intermediate: its upstream gradient is what max sends on
     out = h.maximum(0.0) if op == "maximum" else h.max(axis=1)
-    dtypes = {step.node._op or "leaf": str(step.grad.dtype) for step in out.sum().backward_steps()}
+    dtypes = {step.node.op or "leaf": str(step.grad.dtype) for step in out.sum().backward_steps()}
     assert dtypes["*"] == "float32", dtypes
 
 

@@ -1,8 +1,8 @@
 """Computation graphs as Graphviz diagrams: `draw(root)` returns a `graphviz.Digraph`.
 
-Works for `Value` and `Tensor` graphs alike: both are nodes with parents (``_prev``),
-an op label (``_op``), ``data``, ``grad``, a ``label`` and the Module whose forward
-made them (``_scope``). Each value is a box showing its name, data and gradient; each
+Works for `Value` and `Tensor` graphs alike: both keep the node protocol
+(`minigrad.autograd.Node`: ``parents``, ``op``, ``describe()``, ``grad``, ``label`` and
+the Module whose forward made them, ``scope``) and hold ``data``. Each value is a box showing its name, data and gradient; each
 operation is a small ellipse between its inputs and its result, as in micrograd.
 
 Colour encodes the size of the gradient, ``|grad|`` for a scalar and the L2 norm
@@ -23,6 +23,7 @@ from typing import Any, Iterable
 import graphviz
 import numpy as np
 
+from ..autograd import is_node, topological_order
 from ..backend import to_numpy
 from ..diagnose import EXPLODING, VANISHING  # the thresholds the diagnoses use, so pictures and reports agree
 from .term import fmt
@@ -141,32 +142,14 @@ def _grad_text(node: Any, magnitude: float | None) -> str:
 
 
 def _op_text(node: Any) -> str:
-    ctx = getattr(node, "_ctx", None)
-    if ctx is not None and hasattr(ctx, "describe"):
-        return ctx.describe()  # the op with its non-default parameters, e.g. "sum(axis=1)"
-    return node._op or "?"
+    return node.describe() or "?"  # the op with its non-default parameters, e.g. "sum(axis=1)"
 
 
 # -- walking the graph ---------------------------------------------------------------------------
 def walk(roots: Iterable[Any]) -> list:
-    """Every node reachable from ``roots``, parents before children (iterative: deep graphs are fine)."""
-    order: list = []
-    seen: set[int] = set()
-    for root in roots:
-        if id(root) in seen:
-            continue
-        seen.add(id(root))
-        stack = [(root, iter(root._prev))]
-        while stack:
-            node, parents = stack[-1]
-            for parent in parents:
-                if id(parent) not in seen:
-                    seen.add(id(parent))
-                    stack.append((parent, iter(parent._prev)))
-                    break
-            else:
-                stack.pop()
-                order.append(node)
+    """Every node reachable from ``roots``, constants included, parents before children."""
+    order = topological_order(list(roots), include_constants=True)
+    order.reverse()
     return order
 
 
@@ -175,7 +158,7 @@ def _roots(root: Any) -> list:
     if not items:
         raise ValueError("draw: nothing to draw (an empty list of outputs)")
     for item in items:
-        if not hasattr(item, "_prev") or not hasattr(item, "data"):
+        if not is_node(item) or not hasattr(item, "data"):
             raise TypeError(f"draw: expected a Value or Tensor (or a list of them), got {type(item).__name__}")
     return items
 
@@ -191,7 +174,7 @@ class _Modules:
         self.owner: dict[int, tuple] = {}  # id(parameter) -> (owning module, parameter name)
         found: list = []
         for node in nodes:  # parents first: modules are numbered from the input side
-            m = getattr(node, "_scope", None)
+            m = getattr(node, "scope", None)
             if m is not None and id(m) not in self.module:
                 self.module[id(m)] = m
                 self.key[id(m)] = f"m{len(found)}"
@@ -229,7 +212,7 @@ class _Modules:
         owned = self.owner.get(id(node))
         if owned is not None:
             return owned[0]
-        return getattr(node, "_scope", None)
+        return getattr(node, "scope", None)
 
 
 def _own_parameters(m: Any) -> list[tuple[str, Any]]:
@@ -242,7 +225,7 @@ def _own_parameters(m: Any) -> list[tuple[str, Any]]:
 
 
 def _module_like(x: Any) -> bool:
-    return callable(getattr(x, "parameters", None)) and not hasattr(x, "_prev")
+    return callable(getattr(x, "parameters", None)) and not is_node(x)
 
 
 def named_modules(model: Any) -> list[tuple[str, Any]]:
@@ -328,7 +311,7 @@ def draw(root: Any, show_data: bool = True, show_grad: bool = True, collapse: st
     if show_grad and all(not _is_tensor(r) and r.grad == 0 for r in roots):
         magnitudes = {id(n): None for n in nodes}
 
-    detailed = len(nodes) + sum(1 for n in nodes if n._prev)
+    detailed = len(nodes) + sum(1 for n in nodes if n.parents)
     level = {None: 0, "module": 1, "all": 2}[collapse]
     depth = _depth(nodes)
     too_deep = depth > max_depth and bool(modules.module)
@@ -342,7 +325,7 @@ def draw(root: Any, show_data: bool = True, show_grad: bool = True, collapse: st
         builder.build(level)
 
     notes = []
-    if any(getattr(n, "_released", False) for n in nodes):
+    if any(n.released for n in nodes):
         notes.append(RELEASED_NOTE)
     if show_grad and all(m is None for m in magnitudes.values()):
         notes.append(NO_GRAD_NOTE)
@@ -366,7 +349,7 @@ def _depth(nodes: list) -> int:
     """Boxes on the longest input-to-output chain, an op ellipse counting as one (nodes come parents first)."""
     depth: dict[int, int] = {}
     for n in nodes:
-        depth[id(n)] = 1 + max((depth[id(p)] + 1 for p in n._prev), default=0)
+        depth[id(n)] = 1 + max((depth[id(p)] + 1 for p in n.parents), default=0)
     return max(depth.values(), default=0)
 
 
@@ -402,7 +385,7 @@ class _Builder:
         if m is not None:
             return self.modules.key[id(m)]
         if level == 2:
-            return "inputs" if not node._prev else "ops"
+            return "inputs" if not node.parents else "ops"
         return None
 
     def build(self, level: int) -> None:
@@ -466,7 +449,7 @@ class _Builder:
         # scalars read as one row (micrograd's look), tensors and summaries as a narrower stack of lines
         label = _record(body, stacked=_is_tensor(n), rankdir=self.rankdir)
         style = ["filled"]
-        if not n._prev:
+        if not n.parents:
             # a Tensor says whether it is trained; every Value gets a gradient, so for Values only
             # belonging to a model's parameters makes a parameter (not Value.requires_grad, always True)
             trainable = getattr(n, "requires_grad", None) if _is_tensor(n) else None
@@ -478,7 +461,7 @@ class _Builder:
         if "bold" in style and attrs["penwidth"] == "1":
             attrs["penwidth"] = "2"
         boxes = [(node_id, attrs)]
-        if n._prev:
+        if n.parents:
             boxes.append((node_id + "_op", {"shape": "ellipse", "label": _op_text(n), "fontsize": "10",
                                             "height": "0.3", "margin": "0.04,0.02"}))
         return boxes
@@ -525,7 +508,7 @@ class _Builder:
         if not hasattr(self, "_child_map"):
             cm: dict[int, list] = {}
             for n in self.nodes:
-                for p in n._prev:
+                for p in n.parents:
                     cm.setdefault(id(p), []).append(n)
             self._child_map = cm
         return self._child_map.get(id(node), [])
@@ -533,16 +516,16 @@ class _Builder:
     def _edges(self, key_of: dict) -> None:
         seen: set[tuple[str, str]] = set()
         for n in self.nodes:
-            if not n._prev:
+            if not n.parents:
                 continue
             k = key_of[id(n)]
             if k is None:
                 op = self.ids[id(n)] + "_op"
                 self.graph.edge(op, self.ids[id(n)])
-                for p in n._prev:  # one arrow per use: `a + a` shows two
+                for p in n.parents:  # one arrow per use: `a + a` shows two
                     self.graph.edge(key_of[id(p)] or self.ids[id(p)], op)
             else:
-                for p in n._prev:
+                for p in n.parents:
                     src = key_of[id(p)] or self.ids[id(p)]
                     if src != k and (src, k) not in seen:  # one arrow between two boxes is enough
                         seen.add((src, k))

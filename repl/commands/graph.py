@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import os
 
+from minigrad.autograd import is_node
+
 from ..registry import CommandError, command, split_options
 from ..session import Session
 from ..style import fmt, paint
@@ -41,7 +43,7 @@ def _model_of(root, namespace: dict):
 
     in_graph = {id(n) for n in topological_order(root)}
     for value in namespace.values():
-        if callable(getattr(type(value), "named_parameters", None)) and not hasattr(value, "_prev"):
+        if callable(getattr(type(value), "named_parameters", None)) and not is_node(value):
             try:
                 if any(id(p) in in_graph for p in value.parameters()):
                     return value
@@ -65,7 +67,7 @@ def outline(root, namespace: dict) -> list[str]:
         definition = names.definition(node)
         if definition:
             head = f"{names[node]} = {definition}"
-        elif getattr(node, "_released", False):
+        elif node.released:
             head = f"{names[node]} (its graph was freed)"
         else:
             head = f"{names[node]} (input)"
@@ -104,7 +106,7 @@ def graph_command(session: Session, argline: str) -> None:
         raise CommandError(f"cannot write {positional[-1]}: the picture must be .png, .svg or .pdf")
     expression = " ".join(positional)
     root = session.eval(expression)
-    if not hasattr(root, "_prev"):
+    if not is_node(root):
         raise CommandError(f"{expression} is a {type(root).__name__}, not a Value or Tensor: it has no graph")
     unknown = set(options) - {"collapse"}
     if unknown:
@@ -122,7 +124,7 @@ def graph_command(session: Session, argline: str) -> None:
     except OSError as exc:
         raise CommandError(f"cannot write {path}: {exc.strerror or exc}") from None
     session.print(f"graph written to {paint(os.path.abspath(written), 'bold')}")
-    if getattr(root, "_released", False):
+    if root.released:
         session.print(paint("this graph was freed by backward(): only the result is left.\n"
                             "Call backward(retain_graph=True) to keep it for drawing.", "yellow"))
     if no_backward_yet(root):

@@ -14,7 +14,9 @@ _INFIX = {"+", "-", "*", "/", "**", "@"}
 
 
 def is_tensor(node: Any) -> bool:
-    return hasattr(node, "_ctx")
+    from minigrad.tensor import Tensor
+
+    return isinstance(node, Tensor)
 
 
 def summary(x: Any, small: int = 6) -> str:
@@ -37,19 +39,11 @@ def summary(x: Any, small: int = 6) -> str:
             f"  range [{fmt(a64.min(), 4)}, {fmt(a64.max(), 4)}]")
 
 
-def _param(value: Any) -> str:
-    """An op's parameter as a short word: an array (where's mask) by its shape, never printed in full."""
-    shape = getattr(value, "shape", None)
-    if shape is not None and len(shape) > 0:
-        return f"<{getattr(value, 'dtype', 'array')} {tuple(shape)}>"
-    return str(value)
-
-
 class NodeNames:
     """Names, definitions and inputs of every node that backward will visit from ``root``."""
 
     def __init__(self, root: Any, namespace: dict | None = None):
-        from minigrad.autograd import topological_order
+        from minigrad.autograd import is_node, topological_order
 
         self.root = root
         self.order = topological_order(root)  # root first, as backward visits them
@@ -57,7 +51,7 @@ class NodeNames:
         for var, value in (namespace or {}).items():
             if var.startswith("_"):
                 continue
-            if hasattr(type(value), "_prev") and id(value) not in by_id:
+            if is_node(value) and id(value) not in by_id:
                 by_id[id(value)] = var
             elif callable(getattr(type(value), "named_parameters", None)):  # a model: name its parameters
                 try:
@@ -74,13 +68,13 @@ class NodeNames:
             name = known if "." in known else (getattr(node, "label", "") or known)
             if not name and node is root:
                 name = "L"
-            if not name and not node._prev and not is_tensor(node):
+            if not name and not node.parents and not is_tensor(node):
                 name = fmt(node.data)  # an unnamed scalar input is a constant: show its value
             if not name:
                 counter += 1
                 name = f"n{counter}"
             self._names[id(node)] = name
-        self._parents = {id(n): tuple(n._prev) for n in self.order}
+        self._parents = {id(n): tuple(n.parents) for n in self.order}
         self._definitions = {id(n): self._define(n) for n in self.order}
         self._numbers = {id(n): self._define(n, numbers=True) for n in self.order}
         self.leaves = [n for n in self.order if not self._parents[id(n)]]
@@ -107,25 +101,23 @@ class NodeNames:
 
     def _define(self, node: Any, numbers: bool = False) -> str:
         if numbers:
-            if is_tensor(node) or not node._prev:
+            if is_tensor(node) or not node.parents:
                 return ""
-            parents = [f"({fmt(p.data)})" if p.data < 0 else fmt(p.data) for p in node._prev]
+            parents = [f"({fmt(p.data)})" if p.data < 0 else fmt(p.data) for p in node.parents]
         else:
-            parents = [self[p] for p in node._prev]
+            parents = [self[p] for p in node.parents]
         if not parents:
             return ""
-        op = node._op
+        op = node.op
         if op in _INFIX and len(parents) == 2:
             return f"{parents[0]} {op} {parents[1]}"
         if op.startswith("**") and len(parents) == 1:
-            return f"{parents[0]}{op}"
+            return f"{parents[0]}{node.describe()}"  # x**2: the exponent is a parameter of the op
         if op == "neg":
             return f"-{parents[0]}"
-        ctx = getattr(node, "_ctx", None)
-        if ctx is not None:
-            params = ", ".join(f"{k}={_param(v)}" for k, v in ctx.params.items()
-                               if v is not None and v is not False and k != "index")
-            if op == "[]":
-                return f"{parents[0]}[...]"
-            return f"{op}({', '.join(parents)}{', ' + params if params else ''})"
-        return f"{op}({', '.join(parents)})"
+        if op == "[]":
+            return f"{parents[0]}[...]"
+        described = node.describe()  # the op with its parameters: sum(axis=1)
+        if described.startswith(op + "(") and described.endswith(")") and op:
+            return f"{op}({', '.join(parents)}, {described[len(op) + 1:-1]})"
+        return f"{described or op}({', '.join(parents)})"

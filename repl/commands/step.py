@@ -39,7 +39,7 @@ def value_rule(op: str, index: int) -> str:
 
 def rule_with_numbers(node: Any, index: int) -> str:
     """The local derivative with this node's numbers put in (``1 - 0.999²``); empty where the rule says it all."""
-    op, parents = node._op, list(node._prev)
+    op, parents = node.op, list(node.parents)
     out = operand(node.data)
     if op == "tanh":
         return f"1 - tanh(x)² = 1 - {out}²"
@@ -165,10 +165,10 @@ class Walk:
                 lines.append(f"    → {pname}  {paint(str(local), 'yellow')}{shown}")
                 continue
             i = next((k for k, p in enumerate(parents) if p is parent), 0)
-            rule = rule_with_numbers(node, i) if reveal else value_rule(node._op, i)
+            rule = rule_with_numbers(node, i) if reveal else value_rule(node.op, i)
             local_d = f"d{me}/d{self.names[parent]}"
             if not reveal:
-                lines.append(f"    → {pname}  local {local_d}: {rule or node._op}  (work out the rest)")
+                lines.append(f"    → {pname}  local {local_d}: {rule or node.op}  (work out the rest)")
                 continue
             why = f"{rule} = " if rule and rule != fmt(local) else ""
             first = f"    → {pname}  local {local_d} = {why}{fmt(local)}"
