@@ -1,34 +1,37 @@
 """The lesson runner: find, parse and run the 21 checked lessons.
 
-Lesson file format (minigrad/lesson_files/NN-slug.md; the repo's top-level
-``lessons/`` is a symlink to that folder so lessons ship inside the package):
+Lessons are jupytext Markdown (minigrad/lesson_files/NN-slug.md; the repo's
+top-level ``lessons/`` is a symlink to that folder), so each one also opens as a
+notebook (``minigrad lesson N --notebook``):
 
-* Markdown. The first ``# `` heading is the title. ``NN`` (two digits) is the
-  lesson number, ``slug`` its short name (``03-computation-graph.md``).
-* Fenced ````` ```python ````` blocks are run top to bottom in ONE namespace;
-  any other fence (```` ```text ````, ```` ``` ````) is shown as prose, not run.
-* A python block whose first line is ``# check`` is a *check*: it asserts the
-  lesson's claim with numbers (``assert ratio > 50, f"only {ratio:.0f}x"``).
-  Print the measured numbers in it so the learner sees them. A failed check is
-  reported (block, line, message) and the lesson goes on, but the run fails.
-  An error in any block (syntax error, exception) reports block and line and stops.
-* The namespace holds ``OUT`` (a pathlib.Path: the folder for pictures, created
-  for you), ``mg`` (minigrad), ``nn``, ``optim``, ``data``, ``viz``, ``np``.
-  Seed everything (``mg.manual_seed(0)``, ``np.random.default_rng(0)``); a lesson
-  should run in a few seconds on one CPU core. Every lesson writes at least one
-  picture (viz.render / viz.plot) into OUT: tests/test_lessons.py runs every
-  ``NN-*.md`` it finds headless and checks that all checks pass and a PNG appeared.
+* YAML front matter with ``number``, ``title`` and the notebook's ``jupyter:``
+  metadata (kernelspec). ``NN`` in the file name is the number when the front
+  matter has none; the title falls back to the first ``# `` heading.
+* Fenced ````` ```python ````` cells run top to bottom in ONE namespace; any other
+  fence (```` ```text ````) is shown as prose, not run. Nothing is preloaded: the
+  first cell imports what the lesson uses and calls ``OUT, SEED = setup(lesson=N)``
+  (the picture folder, created, and the seed: 0, or the one given with ``--seed``).
+* A cell tagged ``check`` (```` ```python tags=["check"] ````, jupytext's cell
+  metadata) asserts the lesson's claim with numbers; print them in it so the learner
+  sees them. A failed check is reported (block, line, message) and the lesson goes
+  on, but the run fails. An error in any block (syntax error, exception) reports
+  block and line and stops. (A first line ``# check`` marks a check too: the older form.)
+* ``show(path)`` after writing a picture shows it inline in Jupyter; in a terminal
+  it names the file. Every lesson writes at least one picture into OUT.
 
 Library API (used by the REPL's ``:lesson``):
 ``list_lessons()``, ``find_lesson(spec)``, ``load_lesson(spec)``, ``parse_lesson(text)``,
-``make_namespace(out)``, ``run_block(block, ns, lesson)`` and ``run_lesson(lesson, out)``.
-Command line: ``minigrad lesson list | N [--check] [--out DIR] | path/to/file.md``.
+``make_namespace(out, seed)``, ``run_block(block, ns, lesson)``, ``run_lesson(lesson, out)``,
+and for lesson code ``setup(lesson, seed)`` and ``show(*pictures)``.
+Command line: ``minigrad lesson list | N [--check] [--seed S] [--out DIR] | path/to/file.md``.
 """
 from __future__ import annotations
 
 import argparse
 import contextlib
+import contextvars
 import io
+import json
 import linecache
 import os
 import re
@@ -41,7 +44,7 @@ from typing import Any, TextIO
 
 LESSON_DIR = Path(__file__).resolve().parent / "lesson_files"
 DEFAULT_OUT = Path("minigrad-out")
-_FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})\s*([\w+-]*)")
+_FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})\s*([\w+-]*)(.*)$")
 _NAME = re.compile(r"^(\d{2})-([\w-]+)\.md$")
 
 
@@ -61,6 +64,7 @@ class Block:
     text: str
     line: int
     index: int = 0
+    tags: tuple[str, ...] = ()
 
     @property
     def end_line(self) -> int:
@@ -221,15 +225,61 @@ def load_lesson(spec: int | str | Path) -> Lesson:
 
 
 # -- parsing ------------------------------------------------------------------------------------
+def front_matter(text: str) -> tuple[dict[str, str], int]:
+    """The top-level ``key: value`` pairs of a YAML front matter, and how many lines it takes.
+
+    Only plain top-level scalars are read (``number``, ``title``); nested blocks such as
+    ``jupyter:`` belong to the notebook tools. No front matter gives ``({}, 0)``.
+    """
+    lines = text.splitlines()
+    if not lines or lines[0].strip() != "---":
+        return {}, 0
+    meta: dict[str, str] = {}
+    for i, line in enumerate(lines[1:], 2):
+        if line.strip() in ("---", "..."):
+            return meta, i
+        m = re.match(r"^([A-Za-z_][\w-]*):\s*(.*?)\s*$", line)
+        if m and m.group(2):
+            meta[m.group(1)] = _yaml_scalar(m.group(2))
+    raise LessonError("the front matter (---) at line 1 is never closed")
+
+
+def _yaml_scalar(value: str) -> str:
+    if len(value) >= 2 and value[0] == value[-1] == '"':
+        try:
+            return str(json.loads(value))
+        except ValueError:
+            return value[1:-1]
+    if len(value) >= 2 and value[0] == value[-1] == "'":
+        return value[1:-1].replace("''", "'")
+    return value
+
+
+def _cell_tags(options: str) -> tuple[str, ...]:
+    """The ``tags=[...]`` of a jupytext fence line such as ``python tags=["check"]``."""
+    m = re.search(r"\btags\s*=\s*(\[[^\]]*\])", options)
+    if not m:
+        return ()
+    try:
+        tags = json.loads(m.group(1))
+    except ValueError:
+        raise LessonError(f"cannot read the cell tags {m.group(1)} (write them as tags=[\"check\"])") from None
+    return tuple(str(t) for t in tags)
+
+
 def parse_lesson(text: str, path: Path | str | None = None) -> Lesson:
-    """Split lesson Markdown into prose, code and check blocks with their line numbers."""
+    """Split a jupytext-Markdown lesson into prose, code and check blocks with their line numbers."""
     path = Path(path) if path else None
+    try:
+        meta, skip = front_matter(text)
+    except LessonError as exc:
+        raise LessonError(f"{path or 'lesson'}: {exc}") from None
     lines = text.splitlines()
     blocks: list[Block] = []
     prose: list[str] = []
-    prose_start = 1
-    title = ""
-    i = 0
+    prose_start = skip + 1
+    title = meta.get("title", "")
+    i = skip
     while i < len(lines):
         line = lines[i]
         fence = _FENCE.match(line)
@@ -252,9 +302,13 @@ def parse_lesson(text: str, path: Path | str | None = None) -> Lesson:
         if lang in ("python", "py", "python3"):
             _flush_prose(blocks, prose, prose_start)
             prose = []
+            try:
+                tags = _cell_tags(fence.group(4))
+            except LessonError as exc:
+                raise LessonError(f"{path or 'lesson'}: line {i + 1}: {exc}") from None
             first = next((b.strip() for b in body if b.strip()), "")
-            kind = "check" if re.match(r"#\s*check\b", first) else "code"
-            blocks.append(Block(kind, "\n".join(body), start + 1))
+            kind = "check" if "check" in tags or re.match(r"#\s*check\b", first) else "code"
+            blocks.append(Block(kind, "\n".join(body), start + 1, tags=tags))
         else:  # a shown-only fence stays part of the prose around it
             if not prose:
                 prose_start = i + 1
@@ -266,6 +320,8 @@ def parse_lesson(text: str, path: Path | str | None = None) -> Lesson:
     number, slug = None, ""
     if path and (m := _NAME.match(path.name)):
         number, slug = int(m.group(1)), m.group(2)
+    if str(meta.get("number", "")).isdigit():
+        number = int(meta["number"])
     return Lesson(title or (path.stem if path else "lesson"), blocks, path, number, slug)
 
 
@@ -287,23 +343,65 @@ def default_out(lesson: Lesson) -> Path:
     return DEFAULT_OUT / name
 
 
-def make_namespace(out: Path | str) -> dict[str, Any]:
-    """A fresh namespace for one lesson: OUT (created), mg, nn, optim, data, viz, np."""
-    os.environ.setdefault("MPLBACKEND", "Agg")  # lessons write picture files; never open windows
-    import numpy as np
+@dataclass
+class LessonRun:
+    """What the runner tells a lesson's ``setup()`` cell: the picture folder and the seed (None: the lesson's own)."""
 
+    out: Path
+    seed: int | None = None
+
+
+RUN_KEY = "__minigrad_lesson__"  # where a namespace keeps its LessonRun (read by run_block, not by lesson code)
+_ACTIVE: contextvars.ContextVar[LessonRun | None] = contextvars.ContextVar("minigrad_lesson_run", default=None)
+
+
+def make_namespace(out: Path | str, seed: int | None = None) -> dict[str, Any]:
+    """A fresh, empty namespace for one lesson run; its first cell imports what it needs and calls setup()."""
+    os.environ.setdefault("MPLBACKEND", "Agg")  # lessons write picture files; never open windows
+    return {"__name__": "__lesson__", "__builtins__": __builtins__, RUN_KEY: LessonRun(Path(out), seed)}
+
+
+def setup(lesson: int | None = None, seed: int = 0) -> tuple[Path, int]:
+    """A lesson's first cell: ``OUT, SEED = setup(lesson=N)``. Returns the picture folder (created) and the seed.
+
+    Run by minigrad (``minigrad lesson``, ``:lesson``), the folder is the one the run
+    writes to and the seed is ``--seed S`` when given. Run anywhere else (Jupyter, a
+    plain ``python``), the folder is ./minigrad-out/NN/ and the seed is ``seed``.
+    ``mg.manual_seed(seed)`` is called so library randomness starts the same each run.
+    """
     import minigrad as mg
 
-    out = Path(out)
+    run = _ACTIVE.get()
+    if run is None:
+        out = DEFAULT_OUT / (f"{lesson:02d}" if lesson is not None else "lesson")
+        chosen = seed
+    else:
+        out, chosen = run.out, seed if run.seed is None else run.seed
     out.mkdir(parents=True, exist_ok=True)
-    ns: dict[str, Any] = {"__name__": "__lesson__", "__builtins__": __builtins__, "OUT": out, "mg": mg, "np": np}
-    for name in ("nn", "optim", "data", "viz"):
-        try:
-            ns[name] = getattr(mg, name)
-        except ModuleNotFoundError as exc:  # a part not installed/written yet: the lesson's NameError says so
-            if exc.name != f"minigrad.{name}":
-                raise
-    return ns
+    mg.manual_seed(chosen)
+    return out, int(chosen)
+
+
+def show(*pictures: str | os.PathLike) -> None:
+    """Show pictures the lesson wrote: inline in a Jupyter notebook, named by path in a terminal."""
+    shell = _ipython_kernel()
+    for picture in pictures:
+        path = Path(picture)
+        if shell is None:
+            print(f"(picture: {path})")
+            continue
+        from IPython.display import SVG, Image, display
+
+        display(SVG(filename=str(path)) if path.suffix.lower() == ".svg" else Image(filename=str(path)))
+
+
+def _ipython_kernel() -> Any:
+    """The running IPython kernel shell (Jupyter, VS Code), or None in a terminal or plain Python."""
+    ipython = sys.modules.get("IPython")
+    if ipython is None:
+        return None
+    shell = ipython.get_ipython()
+    return shell if shell is not None and getattr(shell, "kernel", None) is not None else None
 
 
 def register_source(lesson: Lesson, text: str | None = None) -> None:
@@ -343,9 +441,14 @@ def run_block(block: Block, ns: dict[str, Any], lesson: Lesson, capture: bool = 
             msg += f"\n    {exc.text.rstrip()}"
         return BlockResult(block, "error", 0.0, msg, exc.lineno, "")
     redirect = contextlib.redirect_stdout(sink) if capture else contextlib.nullcontext()
+    token = _ACTIVE.set(ns.get(RUN_KEY))
     try:
         with redirect, one_core():
             exec(code, ns)
+    except SystemExit as exc:  # exit() in a block ends that block and the lesson, never the run's verdict
+        return BlockResult(block, "error", time.perf_counter() - start,
+                           f"SystemExit: the block called exit({exc.code!r}); the lesson stops here",
+                           _lesson_line(exc, lesson.filename) or block.line, "", sink.getvalue())
     except Exception as exc:  # the lesson's own error: report it, never crash the runner
         seconds = time.perf_counter() - start
         line = _lesson_line(exc, lesson.filename) or block.line
@@ -355,6 +458,8 @@ def run_block(block: Block, ns: dict[str, Any], lesson: Lesson, capture: bool = 
             message = f"assertion failed: {linecache.getline(lesson.filename, line).strip()}"
         return BlockResult(block, "failed" if failed_check else "error", seconds, message, line,
                            _short_traceback(exc, lesson.filename), sink.getvalue())
+    finally:
+        _ACTIVE.reset(token)
     return BlockResult(block, "ok", time.perf_counter() - start, output=sink.getvalue())
 
 
@@ -390,8 +495,8 @@ def _short_traceback(exc: BaseException, filename: str) -> str:
 
 
 def run_lesson(lesson: Lesson | int | str | Path, out: Path | str | None = None, *, stream: TextIO | None = None,
-               show_prose: bool = True, capture: bool = False) -> LessonReport:
-    """Run a whole lesson, writing pictures to ``out`` (default ./minigrad-out/NN/).
+               show_prose: bool = True, capture: bool = False, seed: int | None = None) -> LessonReport:
+    """Run a whole lesson, writing pictures to ``out`` (default ./minigrad-out/NN/), on ``seed`` if given.
 
     With ``stream`` set, prose, code and results are printed there as it runs (the
     terminal view); with ``show_prose=False`` only check results and errors are.
@@ -399,7 +504,7 @@ def run_lesson(lesson: Lesson | int | str | Path, out: Path | str | None = None,
     if not isinstance(lesson, Lesson):
         lesson = load_lesson(lesson)
     out = Path(out) if out is not None else default_out(lesson)
-    ns = make_namespace(out)
+    ns = make_namespace(out, seed)
     report = LessonReport(lesson, out=out)
     view = _View(stream, show_prose) if stream is not None else None
     start = time.perf_counter()
@@ -485,6 +590,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="'list', a lesson number or name, a path to a lesson .md file, or 'all'")
     parser.add_argument("--check", action="store_true", help="headless: print only check results; exit 1 on failure")
     parser.add_argument("--out", metavar="DIR", help="folder for the pictures (default ./minigrad-out/NN/)")
+    parser.add_argument("--seed", type=int, metavar="S", help="run on seed S instead of the lesson's own")
     args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
     try:
         lessons = list_lessons() if args.lesson in ("all", "list") else [load_lesson(args.lesson)]
@@ -501,7 +607,8 @@ def main(argv: list[str] | None = None) -> int:
         for lesson in lessons:
             out = Path(args.out) if args.out and len(lessons) == 1 else (
                 Path(args.out) / default_out(lesson).name if args.out else None)
-            report = run_lesson(lesson, out, stream=sys.stdout, show_prose=not args.check, capture=args.check)
+            report = run_lesson(lesson, out, stream=sys.stdout, show_prose=not args.check, capture=args.check,
+                                seed=args.seed)
             if not report.ok:
                 status = 1
     except BrokenPipeError:  # `minigrad lesson 3 | head`: the reader left, stop quietly

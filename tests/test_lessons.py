@@ -12,7 +12,13 @@ import pytest
 
 from minigrad import lessons as L
 
-LESSON = '''# A tiny lesson
+LESSON = '''---
+title: A tiny lesson
+jupyter:
+  kernelspec: {display_name: Python 3, language: python, name: python3}
+---
+
+# A tiny lesson
 
 Some prose.
 
@@ -26,8 +32,7 @@ def double(v):
 shown, not run
 ```
 
-```python
-# check
+```python tags=["check"]
 assert double(x) == 6, f"double(3) gave {double(x)}"
 print("measured", double(x))
 ```
@@ -44,9 +49,9 @@ def test_parse_splits_prose_code_and_checks_with_line_numbers():
     assert lesson.title == "A tiny lesson"
     assert [b.kind for b in lesson.blocks] == ["prose", "code", "prose", "check"]
     code, shown, check = lesson.blocks[1], lesson.blocks[2], lesson.blocks[3]
-    assert code.line == 6 and code.text.startswith("x = 3") and code.end_line == 8
-    assert "shown, not run" in shown.text and shown.line == 11      # a non-python fence stays prose
-    assert check.line == 16 and check.text.splitlines()[1].startswith("assert")
+    assert code.line == 12 and code.text.startswith("x = 3") and code.end_line == 14
+    assert "shown, not run" in shown.text and shown.line == 17      # a non-python fence stays prose
+    assert check.line == 22 and check.text.startswith("assert") and check.tags == ("check",)
     assert [b.index for b in lesson.blocks] == [1, 2, 3, 4]
     assert len(lesson.checks) == 1 and len(lesson.code_blocks) == 2
 
@@ -54,6 +59,31 @@ def test_parse_splits_prose_code_and_checks_with_line_numbers():
 def test_unclosed_fence_names_its_line():
     with pytest.raises(L.LessonError, match="line 3"):
         L.parse_lesson("# t\n\n```python\nx = 1\n")
+    with pytest.raises(L.LessonError, match="never closed"):
+        L.parse_lesson("---\ntitle: t\n\n```python\nx = 1\n```\n")
+
+
+def test_front_matter_gives_number_and_title_and_tags_mark_checks():
+    lesson = L.parse_lesson("---\nnumber: 12\ntitle: \"Twelve: a \\\"quoted\\\" title\"\njupyter:\n  kernelspec:\n"
+                            "    name: python3\n---\n\n# Lesson 12 heading\n\n```python tags=[\"check\", \"x\"]\n"
+                            "assert True\n```\n\n```python tags=[]\npass\n```\n")
+    assert lesson.number == 12 and lesson.title == 'Twelve: a "quoted" title'
+    assert [b.kind for b in lesson.blocks] == ["prose", "check", "code"]
+    assert lesson.blocks[0].line == 9 and lesson.blocks[1].line == 12      # the front matter is not prose
+    assert lesson.blocks[1].tags == ("check", "x")
+
+
+def test_every_shipped_lesson_is_jupytext_markdown_with_an_explicit_setup_cell():
+    for path in L.lesson_files():
+        text = path.read_text(encoding="utf-8")
+        meta, _ = L.front_matter(text)
+        lesson = L.parse_lesson(text, path=path)
+        assert meta.get("number") == str(int(path.name[:2])) and meta.get("title"), path.name
+        assert "kernelspec:" in text and "jupyter:" in text, path.name
+        first = lesson.code_blocks[0]
+        assert "import minigrad as mg" in first.text and f"setup(lesson={lesson.number})" in first.text, path.name
+        assert not any(b.text.lstrip().startswith("# check") for b in lesson.code_blocks), path.name
+        assert all(b.tags == ("check",) for b in lesson.checks), path.name
 
 
 def test_find_lesson_by_number_slug_and_path(tmp_path):
@@ -78,11 +108,21 @@ def test_lessons_ship_inside_the_package():
         assert repo_link.resolve() == L.LESSON_DIR
 
 
-def test_namespace_holds_out_and_the_library(tmp_path):
-    ns = L.make_namespace(tmp_path / "pics")
-    assert ns["OUT"] == tmp_path / "pics" and ns["OUT"].is_dir()
-    for name in ("mg", "np", "nn", "optim", "data", "viz"):
-        assert name in ns, name
+def test_namespace_preloads_nothing_and_setup_gives_out_and_seed(tmp_path):
+    ns = L.make_namespace(tmp_path / "pics", seed=5)
+    assert not [k for k in ns if not k.startswith("__")]           # no mg, np, OUT... behind the learner's back
+    lesson = L.parse_lesson("# t\n\n```python\nfrom minigrad.lessons import setup\nOUT, SEED = setup(lesson=3)\n```\n")
+    assert L.run_block(lesson.blocks[1], ns, lesson).ok
+    assert ns["OUT"] == tmp_path / "pics" and ns["OUT"].is_dir() and ns["SEED"] == 5
+    ns = L.make_namespace(tmp_path / "other")                        # no --seed: the lesson's own seed
+    L.run_block(lesson.blocks[1], ns, lesson)
+    assert ns["SEED"] == 0 and ns["OUT"] == tmp_path / "other"
+
+
+def test_setup_outside_the_runner_uses_the_default_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    out, seed = L.setup(lesson=4, seed=7)
+    assert out == Path("minigrad-out/04") and (tmp_path / "minigrad-out" / "04").is_dir() and seed == 7
 
 
 # -- running and error reporting ------------------------------------------------------------------
@@ -94,7 +134,8 @@ def test_a_passing_lesson(tmp_path):
 
 def test_blocks_run_one_at_a_time_in_one_namespace(tmp_path):
     """The REPL's way: make a namespace, then run the blocks one by one."""
-    lesson = L.parse_lesson(LESSON + "\n```python\nprint(OUT.name, double(x))\n```\n")
+    lesson = L.parse_lesson(LESSON + "\n```python\nfrom minigrad.lessons import setup\nOUT, SEED = setup()\n"
+                                     "print(OUT.name, double(x))\n```\n")
     ns = L.make_namespace(tmp_path / "pics")
     results = [L.run_block(b, ns, lesson, capture=True) for b in lesson.blocks]
     assert all(r.ok for r in results)
@@ -107,7 +148,7 @@ def test_syntax_error_reports_block_and_line_and_stops(tmp_path):
     report = run_text(text, tmp_path)
     assert not report.ok
     err = report.error
-    assert err.status == "error" and err.block.index == 2 and err.line == 7
+    assert err.status == "error" and err.block.index == 2 and err.line == 13
     assert "SyntaxError" in err.message
     assert len(report.results) == 1          # the check after it never ran
 
@@ -116,8 +157,8 @@ def test_exception_reports_the_lesson_line_where_it_happened(tmp_path):
     text = LESSON.replace("return 2 * v", "return 2 * v / 0")
     report = run_text(text, tmp_path)
     err = report.error
-    # raised inside double() (line 8, block 2) while block 4 was running
-    assert err.block.index == 4 and err.line == 8 and "ZeroDivisionError" in err.message
+    # raised inside double() (line 14, block 2) while block 4 was running
+    assert err.block.index == 4 and err.line == 14 and "ZeroDivisionError" in err.message
     assert "return 2 * v / 0" in err.traceback     # the traceback shows the lesson's own source line
 
 
@@ -126,20 +167,20 @@ def test_failed_check_is_reported_with_line_and_message(tmp_path):
     report = run_text(text, tmp_path)
     assert not report.ok and report.error is None
     (failed,) = report.failed_checks
-    assert failed.block.index == 4 and failed.line == 17
+    assert failed.block.index == 4 and failed.line == 22
     assert failed.message == "double(3) gave 8"
-    assert "CHECK FAILED" in failed.describe() and "line 17" in failed.describe()
+    assert "CHECK FAILED" in failed.describe() and "line 22" in failed.describe()
 
 
 def test_failed_check_does_not_stop_later_blocks_but_fails_the_run(tmp_path):
-    text = LESSON + "\n```python\n# check\nassert True\n```\n"
+    text = LESSON + '\n```python tags=["check"]\nassert True\n```\n'
     report = run_text(text.replace("x = 3", "x = 4"), tmp_path)
     assert [r.status for r in report.results] == ["ok", "failed", "ok"]
     assert not report.ok
 
 
 def test_bare_assert_message_shows_the_source_line(tmp_path):
-    report = run_text("# t\n\n```python\n# check\nassert 1 + 1 == 3\n```\n", tmp_path)
+    report = run_text('# t\n\n```python tags=["check"]\nassert 1 + 1 == 3\n```\n', tmp_path)
     assert "assert 1 + 1 == 3" in report.failed_checks[0].message
 
 
@@ -152,7 +193,7 @@ def test_cli_exit_status_and_report(tmp_path, capsys):
     assert "1/1 checks passed" in capsys.readouterr().out
     assert L.main([str(bad), "--check", "--out", str(tmp_path / "o")]) == 1
     out = capsys.readouterr().out
-    assert "CHECK FAILED in block 4 (check, lines 16-18), line 17" in out and "gave 8" in out
+    assert "CHECK FAILED in block 4 (check, lines 22-23), line 22" in out and "gave 8" in out
     assert L.main([str(broken), "--check", "--out", str(tmp_path / "o")]) == 1
     assert "ERROR in block 2" in capsys.readouterr().out
     assert L.main(["99"]) == 2
