@@ -483,3 +483,33 @@ def test_bce_with_logits_backward_stays_float32_and_keeps_tiny_gradients():
     np.testing.assert_allclose(x.grad.numpy(), expected, rtol=1e-6, atol=1e-7)
     assert x.grad.numpy()[0, 0] == pytest.approx(expected[0, 0], rel=1e-5)  # 9.4e-14, not cancelled to 0
     assert x.grad.numpy()[1:3, 0].tolist() == [-0.5, 0.5]  # exactly sigmoid(0) - y at the tie
+
+
+# -- forward hooks (PyTorch's semantics) ---------------------------------------------------------
+def test_forward_hook_sees_and_can_replace_the_output_and_its_handle_removes_it():
+    layer = nn.Linear(3, 2)
+    x = np.ones((4, 3), np.float32)
+    seen = []
+    handle = layer.register_forward_hook(lambda m, args, out: seen.append((m, args[0].shape, out.shape)))
+    plain = layer(x).numpy()
+    assert seen == [(layer, (4, 3), (4, 2))]
+    doubler = layer.register_forward_hook(lambda m, args, out: out * 2)
+    np.testing.assert_allclose(layer(x).numpy(), 2 * plain)
+    handle.remove()
+    doubler.remove()
+    doubler.remove()  # twice is fine
+    np.testing.assert_allclose(layer(x).numpy(), plain)
+    assert len(seen) == 2
+    assert "forward" not in vars(layer)
+
+
+def test_forward_pre_hook_replaces_inputs_and_always_call_runs_on_errors():
+    layer = nn.Linear(2, 1)
+    with layer.register_forward_pre_hook(lambda m, args: (args[0] * 0,)):
+        np.testing.assert_allclose(layer(np.ones((1, 2), np.float32)).numpy(), layer.bias.numpy().reshape(1, 1))
+    calls = []
+    layer.register_forward_hook(lambda m, a, out: calls.append(out), always_call=True)
+    layer.register_forward_hook(lambda m, a, out: calls.append("plain"))
+    with pytest.raises(ShapeError):
+        layer(np.ones((1, 5), np.float32))
+    assert calls == [None]  # only the always_call hook ran, with no output

@@ -75,7 +75,7 @@ def test_colours_follow_grad_on_a_log_scale():
 
 
 @pytest.mark.parametrize("grad, flag", [(1e-9, "vanishing"), (0.0, "zero"), (5e3, "exploding"),
-                                        (float("nan"), "nonfinite"), (float("inf"), "nonfinite"), (0.5, "ok")])
+                                        (float("nan"), "non-finite"), (float("inf"), "non-finite"), (0.5, "ok")])
 def test_flags_are_marked_distinctly(grad, flag):
     x = mg.Value(1.0, label="x")
     y = x * 2.0

@@ -1,11 +1,12 @@
 """The training monitor: per-layer statistics and gradient health while a model trains.
 
-* `Monitor(model)` records every layer's output on each forward pass and, after
-  ``loss.backward()``, the gradients of those outputs and of the layer's
-  parameters. ``stats()`` gives one `LayerStats` per layer (mean, std, norm, dead
-  ReLUs, saturated tanh/sigmoid units, gradient norms) with flags for vanishing
-  (< 1e-7) and exploding (> 1e3 or non-finite) gradients; a NaN or inf stops
-  training with a `NonFiniteError` naming the layer where it first appeared.
+* `Monitor(model)` records every layer's output on each forward pass (through
+  forward hooks) and, after ``loss.backward()``, the gradients of those outputs and
+  of the layer's parameters. ``stats()`` gives one `LayerStats` per layer (mean,
+  std, norm, dead ReLUs, saturated tanh/sigmoid units, gradient norms) with the
+  gradient flags of `minigrad.health` (zero, vanishing: below 1e-7 or below 1/100
+  of the model's largest layer, exploding: above 1e3, non-finite); a NaN or inf
+  stops training with a `NonFiniteError` naming the layer where it first appeared.
 * `probe(model, X, y, loss_fn)`: one forward/backward, the same statistics, the
   model's gradients left as they were.
 """
@@ -18,11 +19,11 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from .. import health
 from ..backend import array_module
+from ..health import EXPLODING, VANISHING  # noqa: F401 - still importable from here, as before
 from ..tensor import Tensor
 
-VANISHING = 1e-7  # a gradient norm below this moves the weights by nothing useful (the course's flag)
-EXPLODING = 1e3  # above this one step of SGD throws the weights far away
 SATURATION = 0.99  # |tanh| above this (sigmoid within 0.01 of 0 or 1): the local derivative is below 0.02
 
 
@@ -43,7 +44,10 @@ class LayerStats:
     ``saturated_fraction`` (tanh/sigmoid) the fraction of outputs in the flat tails.
     ``grad_norm`` is the L2 norm of the gradients of the layer's parameters (None for
     layers without any), ``out_grad_*`` describe d(loss)/d(output). ``flags`` lists
-    what looks wrong: "vanishing", "exploding", "non-finite", "dead", "saturated".
+    what looks wrong: a word of `minigrad.health` ("zero", "vanishing", "exploding",
+    "non-finite"), "dead", "saturated". Layers with parameters are judged by their
+    parameter gradient, the relative rule against the largest such layer of the pass;
+    the others by the gradient of their output.
     """
 
     name: str
@@ -92,18 +96,6 @@ def _kind_of(module: Any) -> str:
     return ""
 
 
-def _gradient_flags(norm: float | None) -> tuple[str, ...]:
-    if norm is None:
-        return ()
-    if not math.isfinite(norm):
-        return ("non-finite",)
-    if norm > EXPLODING:
-        return ("exploding",)
-    if norm < VANISHING:
-        return ("vanishing",)
-    return ()
-
-
 def _fmt(v: float | None, width: int = 9) -> str:
     if v is None:
         return "-".rjust(width)
@@ -143,8 +135,8 @@ class Monitor:
         mon.remove()                      # or use `with Monitor(model) as mon:`
 
     Every *leaf* module (Linear, activations, Dropout, BatchNorm1d: those without
-    sub-modules) gets its ``forward`` wrapped by an instance attribute, so nothing
-    in the model's class changes and `remove()` restores it exactly. The monitor
+    sub-modules) gets a forward pre-hook and a forward hook (`Module.register_forward_hook`),
+    so nothing in the model changes and `remove()` takes them off again. The monitor
     keeps a reference to each layer's last output; after backward the engine has
     stored d(loss)/d(output) in that tensor's ``.grad``, which is how the gradients
     reaching each layer are read without touching the engine.
@@ -166,50 +158,46 @@ class Monitor:
         self._outputs: dict[str, Tensor] = {}
         self._order: list[str] = []  # the layers in the order the last forward pass called them
         self._layers: dict[str, Any] = {}
-        self._wrapped: list[Any] = []
-        self._in_pass = False
+        self._handles: list[Any] = []
+        self._depth = 0  # how many monitored forward calls are running (0: the next call starts a pass)
         named = list(model.named_modules())
+        for _, module in named:
+            if any(getattr(hook, "monitor", None) is not None for hook, _ in
+                   module.__dict__.get("_forward_hooks", {}).values()):
+                raise RuntimeError(f"{type(module).__name__} is already monitored: call remove() on the other "
+                                   "Monitor first")
         leaves = [(name or type(m).__name__, m) for name, m in named if not list(m.children())]
         for name, module in leaves:
             self._layers[name] = module
-            self._wrap(module, name)
+            self._hook(module, name)
         if list(model.children()):  # the root marks where a forward pass starts
-            self._wrap(model, None)
+            self._hook(model, None)
 
     # -- hooking ------------------------------------------------------------------------------
-    def _wrap(self, module: Any, name: str | None) -> None:
-        if "forward" in vars(module):
-            raise RuntimeError(f"{type(module).__name__} is already monitored (or has its own forward attribute): "
-                               "call remove() on the other Monitor first")
-        original = module.forward  # the bound method of the class
-        monitor = self
+    def _hook(self, module: Any, name: str | None) -> None:
+        def before(module: Any, args: tuple) -> None:
+            if self._depth == 0:  # the outermost call: a new forward pass begins
+                self._order = []
+                self._outputs = {}
+            if name is not None:
+                self._check_input(name, args)
+            self._depth += 1
 
-        def forward(*args: Any, **kwargs: Any) -> Any:
-            starts = not monitor._in_pass
-            if starts:  # the outermost call: a new forward pass begins
-                monitor._in_pass = True
-                monitor._order = []
-                monitor._outputs = {}
-            try:
-                if name is not None:
-                    monitor._check_input(name, args)
-                out = original(*args, **kwargs)
-                if name is not None:
-                    monitor._record(name, out)
-                return out
-            finally:
-                if starts:
-                    monitor._in_pass = False
+        def after(module: Any, args: tuple, out: Any) -> None:
+            self._depth -= 1
+            if name is not None and out is not None:
+                self._record(name, out)
 
-        object.__setattr__(module, "forward", forward)
-        self._wrapped.append(module)
+        after.monitor = self  # type: ignore[attr-defined]  # marks the hook as a Monitor's
+        self._handles.append(module.register_forward_pre_hook(before))
+        self._handles.append(module.register_forward_hook(after, always_call=True))
 
     def remove(self) -> None:
-        """Unwrap every module: the model is exactly as before (safe to call twice)."""
-        for module in self._wrapped:
-            if "forward" in vars(module):
-                object.__delattr__(module, "forward")
-        self._wrapped = []
+        """Take every hook off: the model is exactly as before (safe to call twice)."""
+        for handle in self._handles:
+            handle.remove()
+        self._handles = []
+        self._depth = 0
 
     def __enter__(self) -> "Monitor":
         return self
@@ -256,7 +244,14 @@ class Monitor:
 
         Gradient fields are filled once ``backward()`` has run on a loss computed from that pass.
         """
-        return [self._stats_of(name) for name in self._order]
+        records = [self._stats_of(name) for name in self._order]
+        reference = health.largest([r.grad_norm for r in records])
+        for r in records:  # the relative rule needs every layer: parameter gradients against the largest
+            if r.grad_norm is not None:
+                flag = health.classify(r.grad_norm, reference)
+                if flag != "ok" and flag not in r.flags:
+                    r.flags = (flag,) + r.flags
+        return records
 
     def _stats_of(self, name: str) -> LayerStats:
         module, out = self._layers[name], self._outputs[name]
@@ -280,8 +275,9 @@ class Monitor:
             record.grad_mean, record.grad_std, record.grad_norm = _moments(flat)
         if out.grad is not None:
             record.out_grad_mean, record.out_grad_std, record.out_grad_norm = _moments(out.grad.data)
-        # parameter gradients decide for layers that have parameters, the incoming gradient for the others
-        flags = list(_gradient_flags(record.grad_norm if grads else record.out_grad_norm))
+        # layers without parameters are judged by their incoming gradient (those with: in stats())
+        flag = None if grads else health.classify(record.out_grad_norm)
+        flags = [flag] if flag not in (None, "ok") else []
         if dead is not None and dead > 0.5:
             flags.append("dead")
         if saturated is not None and saturated > 0.5:

@@ -13,7 +13,8 @@ see them and optimizers skip them.
 """
 from __future__ import annotations
 
-from typing import Any, Iterator, Mapping
+import itertools
+from typing import Any, Callable, Iterator, Mapping
 
 import numpy as np
 
@@ -27,6 +28,28 @@ class StateDictError(KeyError):
 
     def __str__(self) -> str:  # KeyError would print the message with quotes around it
         return str(self.args[0]) if self.args else ""
+
+
+class RemovableHandle:
+    """What ``register_forward_hook`` gives back: ``handle.remove()`` takes the hook off (safe twice).
+
+    Also a context manager: ``with model.register_forward_hook(f): ...`` removes it at the end.
+    """
+
+    _ids = itertools.count()
+
+    def __init__(self, hooks: dict[int, Callable]):
+        self._hooks = hooks
+        self.id = next(RemovableHandle._ids)
+
+    def remove(self) -> None:
+        self._hooks.pop(self.id, None)
+
+    def __enter__(self) -> "RemovableHandle":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.remove()
 
 
 class Module:
@@ -75,7 +98,57 @@ class Module:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         # every graph node made inside forward remembers this module, so pictures can group layers
         with autograd.scope(self):
-            return self.forward(*args, **kwargs)
+            if not self.__dict__.get("_forward_pre_hooks") and not self.__dict__.get("_forward_hooks"):
+                return self.forward(*args, **kwargs)
+            return self._call_with_hooks(args, kwargs)
+
+    def _call_with_hooks(self, args: tuple, kwargs: dict) -> Any:
+        for hook in list(self.__dict__.get("_forward_pre_hooks", {}).values()):
+            changed = hook(self, args)
+            if changed is not None:
+                args = changed if isinstance(changed, tuple) else (changed,)
+        hooks = list(self.__dict__.get("_forward_hooks", {}).values())
+        try:
+            output = self.forward(*args, **kwargs)
+        except BaseException:
+            for hook, always_call in hooks:  # as in PyTorch: these see output None, then the error goes on
+                if always_call:
+                    hook(self, args, None)
+            raise
+        for hook, _ in hooks:
+            changed = hook(self, args, output)
+            if changed is not None:
+                output = changed
+        return output
+
+    # -- hooks (PyTorch's semantics) -----------------------------------------------------------
+    def _hooks(self, name: str) -> dict[int, Any]:
+        if name not in self.__dict__:
+            object.__setattr__(self, name, {})
+        return self.__dict__[name]
+
+    def register_forward_pre_hook(self, hook: Callable[["Module", tuple], Any]) -> RemovableHandle:
+        """Call ``hook(module, args)`` before every forward; a non-None result replaces the inputs.
+
+        Returns a handle whose ``remove()`` takes the hook off again.
+        """
+        hooks = self._hooks("_forward_pre_hooks")
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = hook
+        return handle
+
+    def register_forward_hook(self, hook: Callable[["Module", tuple, Any], Any], *,
+                              always_call: bool = False) -> RemovableHandle:
+        """Call ``hook(module, args, output)`` after every forward; a non-None result replaces the output.
+
+        Returns a handle whose ``remove()`` takes the hook off again. ``always_call=True``:
+        the hook also runs (with output None) when forward raised, before the error goes on.
+        Hooks are how `minigrad.diagnose.Monitor` watches a model without changing it.
+        """
+        hooks = self._hooks("_forward_hooks")
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = (hook, always_call)
+        return handle
 
     # -- walking the tree --------------------------------------------------------------------
     def named_children(self) -> Iterator[tuple[str, "Module"]]:

@@ -202,7 +202,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     folded = f", folded to {info['boxes']} boxes" if info["collapse"] else ""
     print(f"wrote {path} ({info['nodes']} nodes{folded}, rendered in {seconds:.2f} s)")
     for flag, words in (("zero", "a gradient of exactly 0"), ("vanishing", "vanishing gradients"),
-                        ("exploding", "exploding gradients"), ("nonfinite", "nan/inf gradients")):
+                        ("exploding", "exploding gradients"), ("non-finite", "nan/inf gradients")):
         if info["flags"].get(flag):
             print(f"  {info['flags'][flag]} node(s) with {words} (see the legend)")
     if info["released"]:  # pragma: no cover - the graphs built here are retained

@@ -25,7 +25,7 @@ import numpy as np
 
 from ..autograd import is_node, topological_order
 from ..backend import to_numpy
-from ..diagnose import EXPLODING, VANISHING  # the thresholds the diagnoses use, so pictures and reports agree
+from ..health import EXPLODING, VANISHING, classify, grad_norm  # one judge of gradients for every view
 from .term import fmt
 
 DEFAULT_MAX_NODES = 150  # more boxes than this is hard to read and slow to lay out (seconds): collapse
@@ -41,7 +41,7 @@ FLAG_STYLES = {
     "zero": ("#d9d9d9", "#525252", "2", "#252525", "ZERO GRAD"),
     "vanishing": ("#eeeeee", "#2166ac", "3", "#2166ac", "VANISHING"),
     "exploding": ("#e31a1c", "#67000d", "3", "#ffffff", "EXPLODING"),
-    "nonfinite": ("#000000", "#e31a1c", "3", "#ffffff", "NOT FINITE"),
+    "non-finite": ("#000000", "#e31a1c", "3", "#ffffff", "NOT FINITE"),
 }
 NO_GRAD_FILL = "#ffffff"
 RELEASED_NOTE = ("This graph was freed by backward(): only what is drawn is left. "
@@ -50,36 +50,6 @@ NO_GRAD_NOTE = "No gradients yet: call backward() on the output to colour the gr
 
 
 # -- gradient magnitude and its colour -------------------------------------------------------
-def grad_norm(node: Any) -> float | None:
-    """``|grad|`` of a scalar, ``‖grad‖`` (L2 norm) of a tensor, None when there is no gradient."""
-    g = getattr(node, "grad", None)
-    if g is None:
-        return None
-    if isinstance(g, (int, float)):
-        return abs(float(g))
-    with np.errstate(over="ignore", invalid="ignore"):
-        return float(np.sqrt(np.sum(np.square(to_numpy(g).astype(np.float64)))))
-
-
-def classify(magnitude: float | None) -> str | None:
-    """'nonfinite', 'zero', 'vanishing', 'exploding', 'ok', or None when there is no gradient to judge.
-
-    'zero' (exactly 0) is told apart from 'vanishing' (tiny but not 0): the first means no
-    path carried any signal here, the second that the signal shrank on its way.
-    """
-    if magnitude is None:
-        return None
-    if not math.isfinite(magnitude):
-        return "nonfinite"
-    if magnitude == 0:
-        return "zero"
-    if magnitude < VANISHING:
-        return "vanishing"
-    if magnitude > EXPLODING:
-        return "exploding"
-    return "ok"
-
-
 def grad_colour(magnitude: float) -> str:
     """Hex fill colour for a healthy gradient size: log10 position between 1e-7 and 1e3 on the ramp."""
     t = (math.log10(max(magnitude, VANISHING)) - math.log10(VANISHING)) / (math.log10(EXPLODING) - math.log10(VANISHING))
@@ -534,7 +504,7 @@ class _Builder:
     def add_legend(self) -> None:
         """One table box: the |grad| colour ramp, the three flag styles and what borders mean."""
         ramp = "".join(f'<td bgcolor="{grad_colour(10.0 ** e)}">1e{e}</td>' for e in range(-7, 4, 2))
-        words = {"vanishing": "vanishing &lt; 1e-7", "exploding": "exploding &gt; 1e3", "nonfinite": "nan / inf",
+        words = {"vanishing": "vanishing &lt; 1e-7", "exploding": "exploding &gt; 1e3", "non-finite": "nan / inf",
                  "zero": "exactly 0"}
 
         def cell(flag: str) -> str:
@@ -543,7 +513,7 @@ class _Builder:
 
         html = ('<<table border="0" cellborder="1" cellspacing="0" cellpadding="3">'
                 '<tr><td colspan="6"><b>|grad| (||grad|| for tensors), log scale</b></td></tr>'
-                f'<tr>{ramp}</tr><tr>{cell("vanishing")}{cell("exploding")}{cell("nonfinite")}</tr>'
+                f'<tr>{ramp}</tr><tr>{cell("vanishing")}{cell("exploding")}{cell("non-finite")}</tr>'
                 f'<tr>{cell("zero")}<td colspan="2">bold border: parameter</td>'
                 '<td colspan="2">dashed border: constant</td></tr>'
                 '</table>>')

@@ -23,7 +23,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
-from ..diagnose import EXPLODING, VANISHING
+from ..health import EXPLODING, VANISHING
 from ..fileio import atomic_open
 from .term import host_array, predictions
 

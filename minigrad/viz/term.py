@@ -23,7 +23,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 import numpy as np
 
 from ..backend import to_numpy
-from ..diagnose import EXPLODING, VANISHING
+from ..health import EXPLODING, VANISHING, classify
 
 MIN_WIDTH = 30
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -108,18 +108,6 @@ def host_array(x: Any) -> np.ndarray:
 
 
 # -- gradient-norm bars ---------------------------------------------------------------------------------
-def _flag(v: float) -> str:
-    if not math.isfinite(v):
-        return "nonfinite"
-    if v == 0:  # nothing reached the layer at all (dead units, no path), not merely a small signal
-        return "zero"
-    if v < VANISHING:
-        return "vanishing"
-    if v > EXPLODING:
-        return "exploding"
-    return "ok"
-
-
 def bars(values: Mapping[str, float] | Sequence[Any], width: int | None = None, color: bool | None = None,
          title: str | None = None) -> str:
     """Horizontal bars of per-layer gradient norms on a log axis.
@@ -147,15 +135,15 @@ def bars(values: Mapping[str, float] | Sequence[Any], width: int | None = None, 
     van_col, exp_col = column(math.log10(VANISHING)), column(math.log10(EXPLODING))
     lines = [_fit(title, width)] if title else []
     for name, v in items:
-        flag = _flag(v)
-        filled = bar_w if flag == "nonfinite" else (0 if v <= 0 else max(1, min(bar_w, column(math.log10(v)))))
-        fill_char = ("█" if on else "#") if flag != "nonfinite" else "?"
-        fill_code = {"ok": _GREEN, "zero": _BLUE, "vanishing": _BLUE, "exploding": _RED, "nonfinite": _MAGENTA}[flag]
+        flag = classify(v)
+        filled = bar_w if flag == "non-finite" else (0 if v <= 0 else max(1, min(bar_w, column(math.log10(v)))))
+        fill_char = ("█" if on else "#") if flag != "non-finite" else "?"
+        fill_code = {"ok": _GREEN, "zero": _BLUE, "vanishing": _BLUE, "exploding": _RED, "non-finite": _MAGENTA}[flag]
         cells = [(fill_char, fill_code)] * filled
         for i in range(filled, bar_w):  # the empty part shows the bands
             band = "vanishing" if i < van_col else "exploding" if i >= exp_col else None
             cells.append((" ", None) if band is None else (_BANDS[band][0 if on else 1], _BANDS[band][2]))
-        word = {"ok": "ok", "zero": "ZERO", "vanishing": "VAN", "exploding": "EXP", "nonfinite": "NaN"}[flag]
+        word = {"ok": "ok", "zero": "ZERO", "vanishing": "VAN", "exploding": "EXP", "non-finite": "NaN"}[flag]
         word = _paint(word.ljust(4), _BOLD + ";" + fill_code, on and flag != "ok") if flag != "ok" else word.ljust(4)
         lines.append(f"{_fit(name, name_w)} {_runs(cells, on)} {fmt(v)[:9]:>9} {word}")
     lines.append(" " * (name_w + 1) + _axis(lo_exp, hi_exp, bar_w) + " " * 15)

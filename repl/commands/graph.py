@@ -16,7 +16,7 @@ OTHER_PICTURES = (".gif", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".e
 
 
 FLAG_WORDS = {"zero": "gradient exactly 0", "vanishing": "vanishing gradient", "exploding": "exploding gradient",
-              "nonfinite": "nan/inf gradient"}
+              "non-finite": "nan/inf gradient"}
 
 
 def no_backward_yet(root) -> bool:
@@ -58,7 +58,7 @@ def outline(root, namespace: dict) -> list[str]:
     Tensors show their shape, the mean of their data and the norm of their gradient, so a
     line stays readable in 80 columns.
     """
-    from minigrad.viz.graph import classify, grad_norm
+    from minigrad.health import classify, grad_norm
 
     names = NodeNames(root, namespace)
     fresh = no_backward_yet(root)

@@ -14,7 +14,9 @@ from ..session import Session
 from ..style import paint
 
 EXPLAIN = {
-    "vanishing": "gradient norm < 1e-7: these weights barely move (try He/Xavier init, ReLU, batch norm)",
+    "zero": "gradient exactly 0: no signal reaches these weights (dead units, or nothing depends on them)",
+    "vanishing": "gradient norm < 1e-7, or under 1/100 of the largest layer's (minigrad.health): these "
+                 "weights barely move (try He/Xavier init, ReLU, batch norm)",
     "exploding": "gradient norm > 1e3: one step throws the weights far (lower lr, clip gradients, better init)",
     "non-finite": "NaN or inf: something overflowed (lower lr, check log/division inputs)",
     "dead": "ReLU units that output 0 for every example: they get no gradient and never recover",
@@ -22,7 +24,7 @@ EXPLAIN = {
 }
 
 
-SHORT_FLAGS = {"vanishing": "VAN", "exploding": "EXP", "non-finite": "NaN", "dead": "DEAD", "saturated": "SAT"}
+SHORT_FLAGS = {"zero": "ZERO", "vanishing": "VAN", "exploding": "EXP", "non-finite": "NaN", "dead": "DEAD", "saturated": "SAT"}
 
 
 def _num(v: float | None) -> str:
@@ -126,4 +128,9 @@ def inspect_command(session: Session, argline: str) -> None:
         for line in textwrap.wrap(text, 78, initial_indent="  ", subsequent_indent=" " * 7):
             session.print(paint(line, "yellow"))
     if not flags:
-        session.print(paint("  nothing flagged: gradients are within 1e-7..1e3 and no dead or saturated layers", "green"))
+        from minigrad import health
+
+        text = (f"nothing flagged: gradient norms within {health.VANISHING:g}..{health.EXPLODING:g}, none under "
+                f"1/{1 / health.RELATIVE_VANISHING:g} of the largest layer's, no dead or saturated layers")
+        for line in textwrap.wrap(text, 78, initial_indent="  ", subsequent_indent="  "):
+            session.print(paint(line, "green"))
