@@ -14,7 +14,9 @@ uses the array module of each parameter (the ``xp`` idiom), so it runs on CuPy t
 from __future__ import annotations
 
 import math
-from typing import Any, Iterable
+import numbers
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -35,6 +37,7 @@ class Optimizer:
     """
 
     hyper: tuple[str, ...] = ("lr",)
+    counters: tuple[str, ...] = ()  # per-parameter buffers that are step counts (0-d), not arrays
 
     def __init__(self, params: Iterable[Tensor], lr: float):
         if isinstance(params, Tensor):
@@ -56,9 +59,8 @@ class Optimizer:
                 unique.append(p)
         if not unique:
             raise ValueError(f"{type(self).__name__} got an empty parameter list")
-        _check_positive("lr", lr, type(self).__name__, allow_zero=True)
+        self._set_hyper(lr=lr)
         self.params = unique
-        self.lr = float(lr)
         self.state: list[dict[str, Any]] = [{} for _ in unique]
         self.steps = 0
 
@@ -111,49 +113,87 @@ class Optimizer:
         return {"type": type(self).__name__, "hyper": self.hyperparameters(), "steps": self.steps,
                 "num_params": len(self.params), "state": arrays}
 
+    def _set_hyper(self, **values: Any) -> None:
+        """Check hyper-parameters (with the ones already set, for rules that tie two together) and set them."""
+        current = {k: getattr(self, k) for k in self.hyper if k in self.__dict__}
+        for key, value in check_hyper(type(self).__name__, values, current).items():
+            setattr(self, key, value)
+
     def check_state_dict(self, state: dict[str, Any]) -> None:
-        """Raise `OptimizerStateError` if ``state`` does not fit; change nothing."""
+        """Raise `OptimizerStateError` if ``state`` does not fit, or holds a value that `step` could not
+        use (a learning rate "abc", a step count -1, strings in a buffer); change nothing."""
+        self._prepared(state)
+
+    def _prepared(self, state: Any) -> tuple[dict[str, Any], list[dict[str, Any]], int]:
+        """Everything `load_state_dict` assigns, checked and converted: (hyper, buffers, steps).
+        Kept apart from the assignment so that a loader can check several objects before changing any."""
         name = type(self).__name__
         if not isinstance(state, dict) or "state" not in state:
             raise OptimizerStateError(f"{name}: not an optimizer state dict (expected keys type/hyper/state)")
         if state.get("type", name) != name:
             raise OptimizerStateError(f"{name}: the state was saved from a {state['type']} optimizer")
         count = state.get("num_params", len(self.params))
-        if count != len(self.params):
-            raise OptimizerStateError(f"{name}: the state is for {count} parameters, this optimizer has "
+        if count != len(self.params) or isinstance(count, bool):
+            raise OptimizerStateError(f"{name}: the state is for {count!r} parameters, this optimizer has "
                                       f"{len(self.params)}")
+        steps, hyper, arrays = state.get("steps", 0), state.get("hyper", {}), state["state"]
+        if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or steps < 0:
+            raise OptimizerStateError(f"{name}: steps must be a whole number >= 0, got {steps!r}")
+        if not isinstance(hyper, dict):
+            raise OptimizerStateError(f"{name}: hyper must be a dict of hyper-parameters, got {hyper!r}")
+        if not isinstance(arrays, dict):
+            raise OptimizerStateError(f"{name}: state must be a dict of buffers, got {type(arrays).__name__}")
         problems = []
-        for key, value in state["state"].items():
-            index, _, buffer = key.partition(".")
-            if not index.isdigit() or int(index) >= len(self.params) or not buffer:
-                problems.append(f"unexpected key {key!r}")
-                continue
-            shape = tuple(np.shape(value))
-            if shape and shape != tuple(self.params[int(index)].shape):
-                problems.append(f"{key}: shape {shape}, parameter {index} has shape {tuple(self.params[int(index)].shape)}")
-        unknown = [k for k in state.get("hyper", {}) if k not in self.hyper]
+        unknown = [k for k in hyper if k not in self.hyper]
         if unknown:
             problems.append(f"unknown hyper-parameters {unknown}")
+        try:
+            checked = check_hyper(name, {k: v for k, v in hyper.items() if k in self.hyper},
+                                  {k: getattr(self, k) for k in self.hyper})
+        except (TypeError, ValueError) as exc:
+            problems.append(str(exc).removeprefix(f"{name}: "))
+        buffers: list[dict[str, Any]] = [{} for _ in self.params]
+        for key, value in arrays.items():
+            index, _, buffer = str(key).partition(".")
+            if not isinstance(key, str) or not index.isdigit() or int(index) >= len(self.params) or not buffer:
+                problems.append(f"unexpected key {key!r}")
+                continue
+            p = self.params[int(index)]
+            try:
+                value = to_numpy(value)  # NumPy (as saved), a list, or a CuPy array (which refuses np.asarray)
+            except (TypeError, ValueError) as exc:
+                problems.append(f"{key}: cannot use a {type(value).__name__} ({exc})")
+                continue
+            if value.dtype.kind not in "biuf":
+                problems.append(f"{key}: holds {value.dtype} values, not numbers")
+            elif buffer in self.counters:
+                count = value.item() if value.shape == () else None
+                if count is None or not math.isfinite(count) or count < 0 or count != int(count):
+                    problems.append(f"{key}: a step count must be a whole number >= 0, got {value.tolist()!r}")
+                else:
+                    buffers[int(index)][buffer] = int(count)
+            elif value.shape != tuple(p.shape):
+                problems.append(f"{key}: shape {value.shape}, parameter {index} has shape {tuple(p.shape)}")
+            else:
+                buffers[int(index)][buffer] = value
         if problems:
             raise OptimizerStateError(f"{name}: state dict does not fit: " + "; ".join(problems))
+        for i, p in enumerate(self.params):  # copies in the parameter's dtype, on its device
+            for key, value in buffers[i].items():
+                if key not in self.counters:
+                    buffers[i][key] = to_device(value.astype(p.dtype, copy=True), device_of(p.data))
+        return checked, buffers, int(steps)
 
-    def load_state_dict(self, state: dict[str, Any]) -> "Optimizer":
-        """Restore hyper-parameters and buffers (moved to each parameter's device and dtype)."""
-        self.check_state_dict(state)
-        buffers: list[dict[str, Any]] = [{} for _ in self.params]
-        for key, value in state["state"].items():
-            index, _, name = key.partition(".")
-            p = self.params[int(index)]
-            value = to_numpy(value)  # NumPy (as saved), a list, or a CuPy array (which refuses np.asarray)
-            if value.shape == ():  # a counter
-                buffers[int(index)][name] = value.item()
-            else:
-                buffers[int(index)][name] = to_device(value.astype(p.dtype, copy=True), device_of(p.data))
-        for key, value in state.get("hyper", {}).items():
-            setattr(self, key, tuple(value) if isinstance(value, list) else value)
-        self.state = buffers
-        self.steps = int(state.get("steps", 0))
+    def load_state_dict(self, state: dict[str, Any]) -> Optimizer:
+        """Restore hyper-parameters and buffers (moved to each parameter's device and dtype), after checking
+        all of them: a state that does not fit raises `OptimizerStateError` and changes nothing."""
+        self._commit(self._prepared(state))
         return self
+
+    def _commit(self, prepared: tuple[dict[str, Any], list[dict[str, Any]], int]) -> None:
+        hyper, self.state, self.steps = prepared
+        for key, value in hyper.items():
+            setattr(self, key, value)
 
     def __repr__(self) -> str:
         hyper = ", ".join(f"{k}={v}" for k, v in self.hyperparameters().items())
@@ -177,12 +217,7 @@ class SGD(Optimizer):
     def __init__(self, params: Iterable[Tensor], lr: float = 0.01, momentum: float = 0.0, nesterov: bool = False,
                  weight_decay: float = 0.0, dampening: float = 0.0):
         super().__init__(params, lr)
-        _check_positive("momentum", momentum, "SGD", allow_zero=True, below_one=True)
-        _check_positive("weight_decay", weight_decay, "SGD", allow_zero=True)
-        if nesterov and momentum == 0:
-            raise ValueError("SGD: nesterov=True needs a momentum > 0")
-        self.momentum, self.nesterov = float(momentum), bool(nesterov)
-        self.weight_decay, self.dampening = float(weight_decay), float(dampening)
+        self._set_hyper(momentum=momentum, dampening=dampening, nesterov=nesterov, weight_decay=weight_decay)
 
     def _update(self, i: int, p: Tensor, g: Any) -> None:
         if self.weight_decay:
@@ -204,10 +239,7 @@ class RMSprop(Optimizer):
     def __init__(self, params: Iterable[Tensor], lr: float = 0.01, alpha: float = 0.9, eps: float = 1e-8,
                  weight_decay: float = 0.0, beta: float | None = None):
         super().__init__(params, lr)
-        alpha = alpha if beta is None else beta
-        _check_positive("alpha", alpha, "RMSprop", allow_zero=True, below_one=True)
-        _check_positive("eps", eps, "RMSprop")
-        self.alpha, self.eps, self.weight_decay = float(alpha), float(eps), float(weight_decay)
+        self._set_hyper(alpha=alpha if beta is None else beta, eps=eps, weight_decay=weight_decay)
 
     def _update(self, i: int, p: Tensor, g: Any) -> None:
         if self.weight_decay:
@@ -228,16 +260,12 @@ class Adam(Optimizer):
     """
 
     hyper = ("lr", "betas", "eps", "weight_decay")
+    counters = ("step",)
 
     def __init__(self, params: Iterable[Tensor], lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0.0):
         super().__init__(params, lr)
-        if len(betas) != 2:
-            raise ValueError(f"Adam: betas must be a pair (beta1, beta2), got {betas!r}")
-        for k, b in zip(("beta1", "beta2"), betas):
-            _check_positive(k, b, "Adam", allow_zero=True, below_one=True)
-        _check_positive("eps", eps, "Adam")
-        self.betas, self.eps, self.weight_decay = (float(betas[0]), float(betas[1])), float(eps), float(weight_decay)
+        self._set_hyper(betas=betas, eps=eps, weight_decay=weight_decay)
 
     def _update(self, i: int, p: Tensor, g: Any) -> None:
         if self.weight_decay:
@@ -350,14 +378,58 @@ class InverseTimeDecay(LRScheduler):
         return self.base_lr / (1.0 + self.decay_rate * (epoch // self.interval))
 
 
-def _check_positive(name: str, value: Any, owner: str, allow_zero: bool = False, below_one: bool = False) -> None:
+# -- hyper-parameter checks: one rule per name, shared by the constructors and load_state_dict ----------------
+def _number(owner: str, name: str, value: Any, bound: str) -> float:
+    """``value`` as a float if it is a real number within ``bound``; strings and booleans are mistakes."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{owner}: {name} must be a number, got {value!r}")
     try:
         v = float(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"{owner}: {name} must be a number, got {value!r}") from None
-    if not math.isfinite(v) or v < 0 or (v == 0 and not allow_zero) or (below_one and v >= 1):
-        bound = "in [0, 1)" if below_one else (">= 0" if allow_zero else "> 0")
+    except OverflowError:  # an int too large for a float
+        v = math.inf
+    inside = {">= 0": v >= 0, "> 0": v > 0, "in [0, 1)": 0 <= v < 1, "in [0, 1]": 0 <= v <= 1}[bound]
+    if not (inside and math.isfinite(v)):
         raise ValueError(f"{owner}: {name} must be {bound}, got {value!r}")
+    return v
+
+
+def _flag(owner: str, name: str, value: Any) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{owner}: {name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def _betas(owner: str, name: str, value: Any) -> tuple[float, float]:
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__"):
+        raise TypeError(f"{owner}: betas must be a pair (beta1, beta2), got {value!r}")
+    if len(value) != 2:
+        raise ValueError(f"{owner}: betas must be a pair (beta1, beta2), got {value!r}")
+    return (_number(owner, "beta1", value[0], "in [0, 1)"), _number(owner, "beta2", value[1], "in [0, 1)"))
+
+
+def _rule(bound: str) -> Callable[[str, str, Any], float]:
+    return lambda owner, name, value: _number(owner, name, value, bound)
+
+
+_HYPER_RULES: dict[str, Callable[[str, str, Any], Any]] = {
+    "lr": _rule(">= 0"), "weight_decay": _rule(">= 0"), "eps": _rule("> 0"),
+    "momentum": _rule("in [0, 1)"), "alpha": _rule("in [0, 1)"), "dampening": _rule("in [0, 1]"),
+    "nesterov": _flag, "betas": _betas,
+}
+
+
+def check_hyper(owner: str, values: Mapping[str, Any], current: Mapping[str, Any] = {}) -> dict[str, Any]:
+    """The hyper-parameters ``values`` checked and converted (floats, a tuple of betas, a bool); raises
+    TypeError/ValueError naming the first bad one. ``current`` holds the others, for rules across two."""
+    checked = {name: _HYPER_RULES[name](owner, name, value) for name, value in values.items()}
+    merged = {**current, **checked}
+    if merged.get("nesterov") and not merged.get("momentum"):
+        raise ValueError(f"{owner}: nesterov=True needs a momentum > 0")
+    return checked
+
+
+def _check_positive(name: str, value: Any, owner: str, allow_zero: bool = False, below_one: bool = False) -> None:
+    _number(owner, name, value, "in [0, 1)" if below_one else ">= 0" if allow_zero else "> 0")
 
 
 def _plain(value: Any) -> Any:

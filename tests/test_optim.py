@@ -221,3 +221,80 @@ def test_weight_decay_equals_the_course_l2_cost_term():
         models.append(model)
     for a, b in zip(models[0].parameters(), models[1].parameters()):
         np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-12, atol=1e-15)
+
+
+BAD_HYPER = [
+    ("SGD", {"lr": "abc"}, TypeError, "lr must be a number"),
+    ("SGD", {"lr": "0.1"}, TypeError, "lr must be a number"),  # a string is a mistake, not a number
+    ("SGD", {"lr": True}, TypeError, "lr must be a number"),
+    ("SGD", {"lr": -5}, ValueError, "lr must be >= 0"),
+    ("SGD", {"lr": 10 ** 400}, ValueError, "lr must be >= 0"),
+    ("SGD", {"dampening": 5}, ValueError, "dampening must be in \\[0, 1\\]"),
+    ("SGD", {"dampening": -1}, ValueError, "dampening must be in \\[0, 1\\]"),
+    ("SGD", {"momentum": 0.9, "nesterov": "no"}, TypeError, "nesterov must be True or False"),
+    ("SGD", {"weight_decay": float("nan")}, ValueError, "weight_decay must be >= 0"),
+    ("RMSprop", {"weight_decay": -1}, ValueError, "weight_decay must be >= 0"),
+    ("RMSprop", {"eps": "1e-8"}, TypeError, "eps must be a number"),
+    ("Adam", {"weight_decay": -1}, ValueError, "weight_decay must be >= 0"),
+    ("Adam", {"betas": 0.9}, TypeError, "betas must be a pair"),
+    ("Adam", {"betas": (0.9, 0.9, 0.9)}, ValueError, "betas must be a pair"),
+    ("Adam", {"betas": "ab"}, TypeError, "betas must be a pair"),
+    ("Adam", {"betas": (0.9, None)}, TypeError, "beta2 must be a number"),
+    ("Adam", {"eps": 0}, ValueError, "eps must be > 0"),
+]
+
+
+@pytest.mark.parametrize("cls, kwargs, error, message", BAD_HYPER)
+def test_constructors_refuse_bad_hyperparameters(cls, kwargs, error, message):
+    with pytest.raises(error, match=f"{cls}: {message}"):
+        getattr(optim, cls)([param([1.0, 2.0])], **kwargs)
+
+
+def test_numpy_numbers_are_fine_hyperparameters():
+    opt = optim.Adam([param([1.0])], lr=np.float32(0.5), betas=(np.float64(0.8), 0.9), eps=np.float32(1e-6))
+    assert opt.lr == 0.5 and type(opt.lr) is float and opt.betas == (0.8, 0.9)
+    assert optim.SGD([param([1.0])], lr=1, momentum=0.5, nesterov=np.bool_(True)).nesterov is True
+
+
+@pytest.mark.parametrize("cls, kwargs, error, message", BAD_HYPER)
+def test_loading_bad_hyperparameters_changes_nothing(cls, kwargs, error, message):
+    p = param([1.0, 2.0])
+    opt = getattr(optim, cls)([p], lr=0.3, **({"momentum": 0.5} if cls == "SGD" else {}))
+    set_grad(p, [0.1, 0.2])
+    opt.step()
+    state = opt.state_dict()
+    before = (dict(opt.hyperparameters()), opt.steps, {k: v.copy() for k, v in opt.state_dict()["state"].items()})
+    state["hyper"].update(kwargs)
+    with pytest.raises(optim.OptimizerStateError, match=message):
+        opt.check_state_dict(state)
+    with pytest.raises(optim.OptimizerStateError, match=message):
+        opt.load_state_dict(state)
+    assert opt.hyperparameters() == before[0] and opt.steps == before[1]
+    for k, v in opt.state_dict()["state"].items():
+        np.testing.assert_array_equal(v, before[2][k])
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda s: s.update(steps="abc"), "steps must be a whole number >= 0"),
+    (lambda s: s.update(steps=-1), "steps must be a whole number >= 0"),
+    (lambda s: s.update(steps=True), "steps must be a whole number >= 0"),
+    (lambda s: s.update(hyper=[0.1]), "hyper must be a dict"),
+    (lambda s: s.update(num_params="1"), "for '1' parameters"),
+    (lambda s: s["state"].update({"0.step": np.array(-3)}), "0.step: a step count must be a whole number >= 0"),
+    (lambda s: s["state"].update({"0.step": np.array(2.5)}), "0.step: a step count must be a whole number >= 0"),
+    (lambda s: s["state"].update({"0.exp_avg": np.array(["x", "y"])}), "0.exp_avg: holds <U1 values, not numbers"),
+    (lambda s: s["state"].update({"0.exp_avg": np.array(1.0)}), "0.exp_avg: shape \\(\\), parameter 0 has shape"),
+    (lambda s: s.update(state=None), "state must be a dict"),
+])
+def test_loading_a_malformed_adam_state_changes_nothing(change, message):
+    p = param([1.0, 2.0])
+    opt = optim.Adam([p], lr=0.3)
+    set_grad(p, [0.1, 0.2])
+    opt.step()
+    state = opt.state_dict()
+    change(state)
+    exp_avg = opt.state[0]["exp_avg"].copy()
+    with pytest.raises(optim.OptimizerStateError, match=message):
+        opt.load_state_dict(state)
+    assert opt.steps == 1 and opt.state[0]["step"] == 1 and opt.lr == 0.3
+    np.testing.assert_array_equal(opt.state[0]["exp_avg"], exp_avg)
