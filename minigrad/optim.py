@@ -122,9 +122,9 @@ class Optimizer:
     def check_state_dict(self, state: dict[str, Any]) -> None:
         """Raise `OptimizerStateError` if ``state`` does not fit, or holds a value that `step` could not
         use (a learning rate "abc", a step count -1, strings in a buffer); change nothing."""
-        self._prepared(state)
+        self._prepared(state, convert=False)
 
-    def _prepared(self, state: Any) -> tuple[dict[str, Any], list[dict[str, Any]], int]:
+    def _prepared(self, state: Any, convert: bool = True) -> tuple[dict[str, Any], list[dict[str, Any]], int]:
         """Everything `load_state_dict` assigns, checked and converted: (hyper, buffers, steps).
         Kept apart from the assignment so that a loader can check several objects before changing any."""
         name = type(self).__name__
@@ -179,7 +179,7 @@ class Optimizer:
         if problems:
             raise OptimizerStateError(f"{name}: state dict does not fit: " + "; ".join(problems))
         for i, p in enumerate(self.params):  # copies in the parameter's dtype, on its device
-            for key, value in buffers[i].items():
+            for key, value in buffers[i].items() if convert else ():
                 if key not in self.counters:
                     buffers[i][key] = to_device(value.astype(p.dtype, copy=True), device_of(p.data))
         return checked, buffers, int(steps)

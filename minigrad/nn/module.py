@@ -310,10 +310,17 @@ class Module:
         and the tensors stay the same objects (an optimizer holding them keeps working).
         ``strict=False`` loads only the keys both sides have (e.g. a pretrained body under a new head).
         """
+        self._commit(self._prepared(state, strict=strict))
+        return self
+
+    def _prepared(self, state: Mapping[str, Any], strict: bool = True) -> list[tuple[Tensor, Any]]:
+        """(tensor, new array) pairs for `_commit`, checked and converted: everything that can fail happens
+        here, so a loader can check several objects before it changes any."""
         self.check_state_dict(state, strict=strict)
-        own = {k: t for k, t in self._state_tensors().items() if k in state}
-        new = {}
-        for k, t in own.items():  # convert everything first: a bad value must not leave a half-loaded model
+        new = []
+        for k, t in self._state_tensors().items():
+            if k not in state:
+                continue
             value = state[k]
             value = value.data if isinstance(value, Tensor) else value
             if not isinstance(value, (np.ndarray, np.generic, list, tuple, int, float)):
@@ -322,10 +329,13 @@ class Module:
                 host = np.array(value, dtype=t.dtype)  # always a copy: the model must not alias the caller's array
             except (TypeError, ValueError) as exc:
                 raise StateDictError(f"{k}: cannot use a value of type {type(value).__name__} ({exc})") from None
-            new[k] = to_device(host, t.device)
-        for k, t in own.items():
-            t.data = new[k]
-        return self
+            new.append((t, to_device(host, t.device)))
+        return new
+
+    @staticmethod
+    def _commit(prepared: list[tuple[Tensor, Any]]) -> None:
+        for t, value in prepared:
+            t.data = value
 
     # -- display -------------------------------------------------------------------------------
     def extra_repr(self) -> str:
