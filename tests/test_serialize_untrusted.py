@@ -274,3 +274,16 @@ def test_damaged_bytes_give_one_line_errors_and_change_nothing(tmp_path):
             assert_unchanged(target, target_opt, before)
             outcomes["refused"] += 1
     assert outcomes["refused"] > 100  # most damage is noticed (the CRC covers every member)
+
+
+def test_save_keeps_a_private_checkpoint_private_and_refuses_a_read_only_one(tmp_path):
+    model, opt = trained()
+    path = mg.save(model, tmp_path / "m.npz")
+    path.chmod(0o600)
+    mg.save({"model": model, "optimizer": opt}, path)
+    assert path.stat().st_mode & 0o777 == 0o600 and "optimizer" in mg.load(path)
+    path.chmod(0o444)
+    before = path.read_bytes()
+    with pytest.raises(PermissionError, match="read-only"):
+        mg.save(model, path)
+    assert path.read_bytes() == before and os.listdir(tmp_path) == ["m.npz"]
