@@ -24,6 +24,7 @@ _SUBMODULES = {"nn", "optim", "data", "metrics", "diagnose", "health", "viz", "s
 _LAZY = {
     "save": ("minigrad.serialize", "save"),
     "load": ("minigrad.serialize", "load"),
+    "einsum": ("minigrad.einsum_ops", "einsum"),
 }
 
 

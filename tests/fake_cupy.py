@@ -30,6 +30,9 @@ What it models (each as CuPy 13/14 does it, see cupy/_core/core.pyx):
   ``cupy.get_array_module``, ``cupy.asnumpy``, ``cupy.cuda.runtime.getDeviceCount() == 1``,
   ``cupy.random`` (``seed`` and the legacy draw functions, from its *own* generator: draws
   differ from NumPy's global ones, as they do on a GPU), ``cupyx.scatter_add``.
+* ``cupy.lib.stride_tricks`` has ``as_strided(x, shape, strides)`` only, with CuPy's signature
+  (no ``writeable=``/``subok=``; a host array is refused); NumPy's ``sliding_window_view`` is not
+  there (CuPy added it only recently), so code must build its windows from ``as_strided``.
 
 * Integer index arrays are not bounds-checked: they wrap around (``x[[5]]`` of 3 elements is
   ``x[[2]]``), in reads, writes and ``scatter_add``; plain integer indices raise ``IndexError``.
@@ -310,6 +313,17 @@ def _asnumpy(a: Any, stream: Any = None, order: str = "C", out: Any = None) -> n
     return a.get() if isinstance(a, ndarray) else np.asarray(a, order=order)
 
 
+def _as_strided(x: ndarray, shape: Any = None, strides: Any = None) -> ndarray:
+    """``cupy.lib.stride_tricks.as_strided``: a view of a device array's memory with new shape and strides.
+
+    CuPy's signature has no ``writeable`` or ``subok`` (the view is always writeable, as NumPy's
+    default) and it builds the view from ``x.data``, so a host array is refused.
+    """
+    if not isinstance(x, ndarray):
+        raise AttributeError(f"'{type(x).__name__}' object has no attribute 'data' usable as device memory")
+    return ndarray(np.lib.stride_tricks.as_strided(x._a, shape=shape, strides=strides))
+
+
 def _device_function(func: Any) -> Any:
     """A NumPy function as CuPy's: device arrays in, device arrays out, host arrays refused."""
     def call(*args: Any, **kwargs: Any) -> Any:
@@ -344,6 +358,9 @@ def make_cupy() -> tuple[types.ModuleType, types.ModuleType]:
     cupy.asanyarray = cupy.ascontiguousarray = _asarray
     cupy.get_array_module = lambda *args: cupy if any(isinstance(a, ndarray) for a in args) else np
     cupy.linalg = _namespace("cupy.linalg", np.linalg)
+    cupy.lib = types.ModuleType("cupy.lib")
+    cupy.lib.stride_tricks = types.ModuleType("cupy.lib.stride_tricks")
+    cupy.lib.stride_tricks.as_strided = _as_strided
     cupy.cuda = types.SimpleNamespace(
         runtime=types.SimpleNamespace(getDeviceCount=lambda: 1,
                                       getDeviceProperties=lambda i: {"name": b"Fake CUDA GPU (NumPy on the CPU)",

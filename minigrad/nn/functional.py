@@ -15,6 +15,9 @@ from .. import ops
 from ..backend import array_module, to_numpy
 from ..ops import ShapeError
 from ..tensor import Tensor, apply, where
+from .attention import scaled_dot_product_attention  # noqa: F401 - PyTorch's nn.functional names
+from .functional_spatial import (avg_pool2d, conv1d, conv2d, conv_transpose2d, interpolate,  # noqa: F401
+                                 max_pool2d, pad)
 from .module import Module
 
 _REDUCTIONS = ("mean", "sum", "none")

@@ -1,0 +1,212 @@
+"""Convolution and pooling layers: `Conv1d`, `Conv2d`, `ConvTranspose2d`, `MaxPool2d`, `AvgPool2d`, `Flatten`.
+
+Arguments and shapes as PyTorch's layers, initial weights as `Linear`'s: ``init`` picks the
+scheme ("he" by default, "xavier", "random", "zeros", a number or a function). A conv weight
+(out, in/groups, kh, kw) is drawn as the (fan_in, out) matrix a `Linear` would draw, with
+fan_in = in/groups × kh × kw (the inputs each output sums over), and laid out as filters. A
+transposed conv's weight (in, out/groups, kh, kw) uses fan_in = out/groups × kh × kw, PyTorch's
+convention. Biases start at zero.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..backend import default_device
+from ..ops import ShapeError
+from ..tensor import Tensor
+from . import functional_spatial as F
+from . import init as initializers
+from .layers import as_input
+from .module import Module
+
+__all__ = ["Conv1d", "Conv2d", "ConvTranspose2d", "MaxPool2d", "AvgPool2d", "Flatten"]
+
+_PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+
+
+def _positive(name: str, value: Any, layer: str) -> int:
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value <= 0:
+        raise ValueError(f"{layer}: {name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def _tuple(value: Any, n: int) -> tuple:
+    return tuple(value) if isinstance(value, (tuple, list)) else (value,) * n
+
+
+def _filters(init: Any, shape: tuple, dtype: Any, layer: str) -> np.ndarray:
+    """A weight of ``shape`` (A, B, k...) drawn as `Linear` draws a (B·area, A) matrix: fan_in = B × kernel area."""
+    fan_in = int(np.prod(shape[1:]))
+    w = np.asarray(initializers.get(init)((fan_in, shape[0])), dtype=dtype)
+    if w.shape != (fan_in, shape[0]):
+        raise ShapeError(f"{layer}: init returned shape {w.shape}, expected {(fan_in, shape[0])} (fan_in, out)")
+    return np.ascontiguousarray(w.T).reshape(shape)
+
+
+class _ConvNd(Module):
+    """What the convolution layers share: checked sizes, weights, bias, padding mode and the repr."""
+
+    spatial = 2
+    transposed = False
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1, padding: Any = 0,
+                 dilation: Any = 1, groups: int = 1, bias: bool = True, padding_mode: str = "zeros",
+                 init: Any = "he", dtype: Any = np.float32, device: str | None = None, output_padding: Any = 0):
+        super().__init__()
+        layer = type(self).__name__
+        self.in_channels = _positive("in_channels", in_channels, layer)
+        self.out_channels = _positive("out_channels", out_channels, layer)
+        self.groups = _positive("groups", groups, layer)
+        for name, n in (("in_channels", self.in_channels), ("out_channels", self.out_channels)):
+            if n % self.groups:
+                raise ValueError(f"{layer}: {name} {n} must be divisible by groups {self.groups}")
+        self.kernel_size = tuple(_positive("kernel_size", k, layer) for k in _tuple(kernel_size, self.spatial))
+        if len(self.kernel_size) != self.spatial:
+            raise ValueError(f"{layer}: kernel_size must be an int or {self.spatial} ints, got {kernel_size!r}")
+        self.stride, self.dilation = _tuple(stride, self.spatial), _tuple(dilation, self.spatial)
+        self.padding = padding if isinstance(padding, str) else _tuple(padding, self.spatial)
+        self.output_padding = _tuple(output_padding, self.spatial)
+        if padding_mode not in _PADDING_MODES:
+            raise ValueError(f"{layer}: padding_mode must be one of {_PADDING_MODES}, got {padding_mode!r}")
+        if padding_mode != "zeros" and (self.transposed or isinstance(padding, str)):
+            raise ValueError(f"{layer}: padding_mode {padding_mode!r} needs a numeric padding "
+                             "(and is for Conv1d/Conv2d only)")
+        self.padding_mode, self.init = padding_mode, init
+        if self.transposed:
+            shape = (self.in_channels, self.out_channels // self.groups) + self.kernel_size
+        else:
+            shape = (self.out_channels, self.in_channels // self.groups) + self.kernel_size
+        w = _filters(init, shape, dtype, layer)
+        device = device or default_device()  # NumPy-made weights would otherwise stay on the CPU
+        self.weight = Tensor(w, requires_grad=True, device=device, label="W")
+        self.bias = Tensor(np.zeros(self.out_channels, dtype=dtype), requires_grad=True, device=device,
+                           label="b") if bias else None
+
+    def _padded(self, x: Tensor) -> tuple[Tensor, Any]:
+        """Apply a non-zero padding mode by hand (then the convolution itself pads nothing)."""
+        if self.padding_mode == "zeros":
+            return x, self.padding
+        flat = tuple(p for size in reversed(self.padding) for p in (size, size))
+        return F.pad(x, flat, mode=self.padding_mode), 0
+
+    def extra_repr(self) -> str:
+        parts = [f"{self.in_channels}, {self.out_channels}", f"kernel_size={_short(self.kernel_size)}"]
+        for name, default in (("stride", 1), ("padding", 0), ("output_padding", 0), ("dilation", 1)):
+            value = getattr(self, name)
+            if (value if isinstance(value, str) else _short(value)) != default:
+                parts.append(f"{name}={value if isinstance(value, str) else _short(value)}")
+        if self.groups != 1:
+            parts.append(f"groups={self.groups}")
+        if self.bias is None:
+            parts.append("bias=False")
+        if self.padding_mode != "zeros":
+            parts.append(f"padding_mode={self.padding_mode!r}")
+        parts.append(f"init={initializers.describe(self.init)!r}")
+        return ", ".join(parts)
+
+
+def _short(values: tuple) -> Any:
+    return values[0] if len(set(values)) == 1 else values
+
+
+class Conv2d(_ConvNd):
+    """2-D convolution layer: (N, in_channels, H, W) -> (N, out_channels, H', W')."""
+
+    def forward(self, x: Any) -> Tensor:
+        x, padding = self._padded(as_input(x, self.weight))
+        return F.conv2d(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
+
+
+class Conv1d(_ConvNd):
+    """1-D convolution layer: (N, in_channels, L) -> (N, out_channels, L')."""
+
+    spatial = 1
+
+    def forward(self, x: Any) -> Tensor:
+        x, padding = self._padded(as_input(x, self.weight))
+        return F.conv1d(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
+
+
+class ConvTranspose2d(_ConvNd):
+    """Transposed 2-D convolution layer (learned upsampling): weight (in_channels, out_channels/groups, kh, kw)."""
+
+    transposed = True
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1, padding: Any = 0,
+                 output_padding: Any = 0, groups: int = 1, bias: bool = True, dilation: Any = 1,
+                 padding_mode: str = "zeros", init: Any = "he", dtype: Any = np.float32, device: str | None = None):
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
+                         padding_mode, init, dtype, device, output_padding)
+
+    def forward(self, x: Any) -> Tensor:
+        return F.conv_transpose2d(as_input(x, self.weight), self.weight, self.bias, self.stride, self.padding,
+                                  self.output_padding, self.groups, self.dilation)
+
+
+class MaxPool2d(Module):
+    """Maximum over each kernel_size window (stride defaults to kernel_size: windows side by side)."""
+
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1,
+                 return_indices: bool = False, ceil_mode: bool = False):
+        super().__init__()
+        self.kernel_size, self.stride, self.padding, self.dilation = kernel_size, stride, padding, dilation
+        self.return_indices, self.ceil_mode = bool(return_indices), bool(ceil_mode)
+
+    def forward(self, x: Any) -> Any:
+        return F.max_pool2d(x, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode,
+                            self.return_indices)
+
+    def extra_repr(self) -> str:
+        stride = self.kernel_size if self.stride is None else self.stride
+        text = f"kernel_size={self.kernel_size}, stride={stride}"
+        if self.padding:
+            text += f", padding={self.padding}"
+        if self.dilation != 1:
+            text += f", dilation={self.dilation}"
+        return text + (", ceil_mode=True" if self.ceil_mode else "")
+
+
+class AvgPool2d(Module):
+    """Mean over each kernel_size window (stride defaults to kernel_size)."""
+
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0, ceil_mode: bool = False,
+                 count_include_pad: bool = True, divisor_override: int | None = None):
+        super().__init__()
+        self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
+        self.ceil_mode, self.count_include_pad = bool(ceil_mode), bool(count_include_pad)
+        self.divisor_override = divisor_override
+
+    def forward(self, x: Any) -> Tensor:
+        return F.avg_pool2d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad,
+                            self.divisor_override)
+
+    def extra_repr(self) -> str:
+        stride = self.kernel_size if self.stride is None else self.stride
+        text = f"kernel_size={self.kernel_size}, stride={stride}"
+        if self.padding:
+            text += f", padding={self.padding}"
+        return text + (", ceil_mode=True" if self.ceil_mode else "")
+
+
+class Flatten(Module):
+    """Join axes ``start_dim..end_dim`` into one: (N, C, H, W) -> (N, C·H·W) by default, before a `Linear`."""
+
+    def __init__(self, start_dim: int = 1, end_dim: int = -1):
+        super().__init__()
+        self.start_dim, self.end_dim = int(start_dim), int(end_dim)
+
+    def forward(self, x: Tensor) -> Tensor:
+        if not isinstance(x, Tensor):
+            x = Tensor(x)
+        ndim = max(x.ndim, 1)
+        start, end = self.start_dim % ndim, self.end_dim % ndim
+        if not (-ndim <= self.start_dim < ndim and -ndim <= self.end_dim < ndim) or start > end:
+            raise ShapeError(f"Flatten(start_dim={self.start_dim}, end_dim={self.end_dim}): does not fit an input "
+                             f"of shape {tuple(x.shape)}")
+        shape = tuple(x.shape)
+        return x.reshape(shape[:start] + (int(np.prod(shape[start:end + 1])),) + shape[end + 1:])
+
+    def extra_repr(self) -> str:
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
