@@ -1,0 +1,107 @@
+"""The conv catalogue against PyTorch: forward values and every input's gradient, from the same inputs.
+
+float64 at a tolerance that only rounding passes, over the catalogue plus a wider grid of
+conv/pool/resize parameters; float32 forward values at float32's tolerance (PyTorch computes
+resize indices in float32, and so must minigrad to pick the same source pixels).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from .conv_cases import ALL, Case, oracle_grid
+
+torch = pytest.importorskip("torch")
+torch.set_num_threads(1)  # tiny ops: on a shared machine, OpenMP's spinning threads make each call ~1000x slower
+
+import minigrad as mg  # noqa: E402
+from minigrad import nn  # noqa: E402
+
+F = nn.functional
+RTOL, ATOL = 1e-9, 1e-12
+
+_seen: set = set()
+CASES = [c for c in ALL + oracle_grid() if not (c.name in _seen or _seen.add(c.name))]
+
+
+def _run_both(case: Case, dtype: type, seed: int) -> tuple:
+    rng = np.random.default_rng(seed)
+    arrays = [rng.uniform(-2, 2, size=s).astype(dtype) for s in case.shapes]
+    ours = [mg.Tensor(a, requires_grad=True) for a in arrays]
+    theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
+    return ours, theirs, case.fn(*ours), case.torch_fn(*theirs)
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_forward_and_gradients_match_torch(case: Case) -> None:
+    ours, theirs, out, expected = _run_both(case, np.float64, seed=len(case.name))
+    assert out.shape == tuple(expected.shape)
+    assert out.dtype == np.float64
+    np.testing.assert_allclose(out.numpy(), expected.detach().numpy(), rtol=RTOL, atol=ATOL)
+    w = np.random.default_rng(1).uniform(0.5, 1.5, size=out.shape)
+    (out * mg.Tensor(w)).sum().backward()
+    (expected * torch.tensor(w)).sum().backward()
+    for i, (a, b) in enumerate(zip(ours, theirs)):
+        got = np.zeros(a.shape) if a.grad is None else a.grad.numpy()
+        np.testing.assert_allclose(got, b.grad.numpy(), rtol=RTOL, atol=ATOL, err_msg=f"gradient of input {i}")
+
+
+@pytest.mark.parametrize("case", ALL, ids=str)
+def test_float32_forward_matches_torch(case: Case) -> None:
+    _, _, out, expected = _run_both(case, np.float32, seed=7)
+    assert out.dtype == np.float32, "float32 in, float32 out: no silent float64"
+    np.testing.assert_allclose(out.numpy(), expected.detach().numpy(), rtol=2e-5, atol=2e-5)
+
+
+def test_max_pool2d_return_indices_and_nan_follow_torch() -> None:
+    x = np.random.default_rng(0).standard_normal((2, 3, 7, 8))
+    x[0, 0, 1, 1] = x[1, 2, 4, 4] = x[1, 2, 4, 5] = np.nan
+    x[0, 1, :4, :4] = 1.0  # ties: the first maximum gets the gradient
+    ours, theirs = mg.Tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    for kw in (dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1, dilation=1, ceil_mode=True),
+               dict(kernel_size=(2, 3), stride=1, dilation=2)):
+        out, idx = F.max_pool2d(ours, return_indices=True, **kw)
+        t_out, t_idx = torch.nn.functional.max_pool2d(theirs, return_indices=True, **kw)
+        np.testing.assert_array_equal(idx.numpy(), t_idx.numpy())
+        np.testing.assert_array_equal(out.numpy(), t_out.detach().numpy())  # NaN where torch has NaN
+        ours.grad, theirs.grad = None, None
+        out.sum().backward()
+        t_out.sum().backward()
+        np.testing.assert_array_equal(ours.grad.numpy(), theirs.grad.numpy())
+
+
+def _copy_into_torch(ours: nn.Module, theirs: "torch.nn.Module") -> None:
+    with torch.no_grad():
+        for (name, p), (t_name, tp) in zip(ours.named_parameters(), theirs.named_parameters()):
+            assert tuple(p.shape) == tuple(tp.shape), (name, t_name)
+            tp.copy_(torch.from_numpy(p.numpy().copy()))
+
+
+@pytest.mark.parametrize("make", [
+    lambda m: m.Conv2d(3, 4, 3, stride=2, padding=1),
+    lambda m: m.Conv2d(4, 6, (3, 2), dilation=(1, 2), groups=2, bias=False),
+    lambda m: m.Conv2d(3, 4, 3, padding=2, padding_mode="reflect"),
+    lambda m: m.Conv2d(3, 4, 3, padding=(1, 2), padding_mode="replicate"),
+    lambda m: m.Conv2d(3, 4, 3, padding=1, padding_mode="circular"),
+    lambda m: m.Conv2d(3, 4, 4, padding="same"),
+    lambda m: m.ConvTranspose2d(3, 4, 3, stride=2, padding=1, output_padding=1),
+    lambda m: m.Conv1d(3, 4, 3, padding=1, padding_mode="reflect"),
+    lambda m: m.Sequential(m.MaxPool2d(2), m.AvgPool2d(3, stride=1, padding=1), m.Flatten()),
+], ids=["conv2d-stride", "conv2d-groups", "conv2d-reflect", "conv2d-replicate", "conv2d-circular", "conv2d-same",
+        "conv_transpose2d", "conv1d-reflect", "pools-flatten"])
+def test_layers_match_torch_layers(make) -> None:
+    ours, theirs = make(nn), make(torch.nn).double()
+    _copy_into_torch(ours, theirs)
+    ours_params = list(ours.parameters())
+    if ours_params:
+        for p in ours_params:
+            p.data = p.data.astype(np.float64)
+    spatial = (9,) if isinstance(ours, nn.Conv1d) else (8, 9)
+    x = np.random.default_rng(0).standard_normal((2, getattr(ours, "in_channels", 3)) + spatial)
+    xs, t_xs = mg.Tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    out, expected = ours(xs), theirs(t_xs)
+    np.testing.assert_allclose(out.numpy(), expected.detach().numpy(), rtol=1e-9, atol=1e-12)
+    out.sum().backward()
+    expected.sum().backward()
+    for p, tp in zip(ours_params + [xs], list(theirs.parameters()) + [t_xs]):
+        np.testing.assert_allclose(p.grad.numpy(), tp.grad.numpy(), rtol=1e-9, atol=1e-12)
