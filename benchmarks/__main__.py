@@ -22,7 +22,7 @@ _MARK = "MINIGRAD_BENCH_ENV"
 # every step (measured: the hand-written NumPy step 2x slower). Raised for every competitor alike.
 _MALLOC = {"MALLOC_TRIM_THRESHOLD_": str(256 << 20), "MALLOC_MMAP_THRESHOLD_": str(256 << 20)}
 
-SECTIONS = ("scalar", "deep", "mlp", "small", "startup", "render", "gpu")
+SECTIONS = ("scalar", "deep", "mlp", "lenet", "small", "startup", "render", "gpu")
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -91,11 +91,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parse(sys.argv[1:] if argv is None else argv)
     _reexec_with_clean_env(args)
 
-    from . import deep_chain, gpu, mlp, render, scalar_demo, small_ops, startup
+    from . import deep_chain, gpu, lenet, mlp, render, scalar_demo, small_ops, startup
     from .common import format_table
 
-    modules = {"scalar": scalar_demo, "deep": deep_chain, "mlp": mlp, "small": small_ops, "startup": startup,
-               "render": render, "gpu": gpu}
+    modules = {"scalar": scalar_demo, "deep": deep_chain, "mlp": mlp, "lenet": lenet, "small": small_ops,
+               "startup": startup, "render": render, "gpu": gpu}
     chosen = args.only or SECTIONS
     print(machine_header(args.threads), flush=True)
     rows, texts, skipped = [], [], []

@@ -98,7 +98,7 @@ class Conv2d(Function):
     """
 
     name = "conv2d"
-    formulas = ("col2im(Wᵀ @ g)", "g @ im2col(x)ᵀ", "sum of g over n, y, x")
+    formulas = ("col2im(bᵀ @ g)", "g @ im2col(a)ᵀ", "g summed over batch and positions")
     defaults = {"stride": (1, 1), "padding": ((0, 0), (0, 0)), "dilation": (1, 1), "groups": 1}
 
     def forward(self, xp, x, w, *bias, stride, padding, dilation, groups):
@@ -147,7 +147,7 @@ class ConvTranspose2d(Function):
     """
 
     name = "conv_transpose2d"
-    formulas = ("W @ im2col(g)", "x @ im2col(g)ᵀ", "sum of g over n, y, x")
+    formulas = ("b @ im2col(g)", "a @ im2col(g)ᵀ", "g summed over batch and positions")
     defaults = {"stride": (1, 1), "padding": (0, 0), "output_padding": (0, 0), "dilation": (1, 1), "groups": 1}
 
     def forward(self, xp, x, w, *bias, stride, padding, output_padding, dilation, groups):

@@ -58,8 +58,9 @@ def _batched(x: Tensor, spatial: int, op: str) -> tuple[Tensor, bool]:
     if x.ndim == spatial + 1:
         return x.reshape((1,) + tuple(x.shape)), True
     if x.ndim != spatial + 2:
-        raise ShapeError(f"{op}: expected input of shape (N, C, {', '.join('HW'[-spatial:] if spatial < 3 else 'DHW')}) "
-                         f"or (C, ...), got {tuple(x.shape)} ({x.ndim} dimensions)")
+        axes = ", ".join("L" if spatial == 1 else "HW")
+        raise ShapeError(f"{op}: expected input of shape (N, C, {axes}) or (C, {axes}), got {tuple(x.shape)} "
+                         f"({x.ndim} dimensions)")
     return x, False
 
 
@@ -135,7 +136,8 @@ def conv_transpose2d(input: Any, weight: Any, bias: Any = None, stride: Any = 1,
     w = _tensor(weight, op, "weight", x)
     x, added = _batched(x, 2, op)
     if w.ndim != 4:
-        raise ShapeError(f"{op}: weight must have shape (in_channels, out_channels/groups, kh, kw), got {tuple(w.shape)}")
+        raise ShapeError(f"{op}: weight must have shape (in_channels, out_channels/groups, kh, kw), "
+                         f"got {tuple(w.shape)}")
     groups = _ints(groups, 1, "groups", op, 1)[0]
     stride, dilation = _ints(stride, 2, "stride", op, 1), _ints(dilation, 2, "dilation", op, 1)
     padding, output_padding = _ints(padding, 2, "padding", op, 0), _ints(output_padding, 2, "output_padding", op, 0)
