@@ -16,6 +16,7 @@ torch.set_num_threads(1)  # tiny ops: on a shared machine, OpenMP's spinning thr
 
 import minigrad as mg  # noqa: E402
 from minigrad import nn  # noqa: E402
+from minigrad.ops import ShapeError  # noqa: E402
 
 F = nn.functional
 RTOL, ATOL = 1e-9, 1e-12
@@ -105,3 +106,19 @@ def test_layers_match_torch_layers(make) -> None:
     expected.sum().backward()
     for p, tp in zip(ours_params + [xs], list(theirs.parameters()) + [t_xs]):
         np.testing.assert_allclose(p.grad.numpy(), tp.grad.numpy(), rtol=1e-9, atol=1e-12)
+
+
+def test_conv_transpose2d_output_size_picks_the_output_padding_as_torch() -> None:
+    ours, theirs = nn.ConvTranspose2d(2, 3, 3, stride=3, padding=1), torch.nn.ConvTranspose2d(2, 3, 3, stride=3,
+                                                                                            padding=1).double()
+    _copy_into_torch(ours, theirs)
+    for p in ours.parameters():
+        p.data = p.data.astype(np.float64)
+    x = np.random.default_rng(0).standard_normal((1, 2, 4, 5))
+    for size in [(10, 13), (12, 14), (1, 3, 11, 15)]:
+        out = ours(mg.Tensor(x), output_size=size)
+        expected = theirs(torch.tensor(x), output_size=list(size))
+        assert out.shape == tuple(expected.shape)
+        np.testing.assert_allclose(out.numpy(), expected.detach().numpy(), rtol=1e-9, atol=1e-12)
+    with pytest.raises(ShapeError, match=r"ConvTranspose2d: output_size \(13, 13\) .* axis -2 can only be 10 to 12"):
+        ours(mg.Tensor(x), output_size=(13, 13))

@@ -140,9 +140,25 @@ class ConvTranspose2d(_ConvNd):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
                          padding_mode, init, dtype, device, output_padding)
 
-    def forward(self, x: Any) -> Tensor:
-        return F.conv_transpose2d(as_input(x, self.weight), self.weight, self.bias, self.stride, self.padding,
-                                  self.output_padding, self.groups, self.dilation)
+    def forward(self, x: Any, output_size: Any = None) -> Tensor:
+        """``output_size`` (H, W) (or a full shape) picks the output_padding that gives exactly that size,
+        as PyTorch's layer does: a stride above 1 maps several input sizes to the same output size."""
+        x = as_input(x, self.weight)
+        extra = self.output_padding if output_size is None else self._output_padding(x, output_size)
+        return F.conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding, extra, self.groups,
+                                  self.dilation)
+
+    def _output_padding(self, x: Tensor, output_size: Any) -> tuple:
+        wanted = tuple(int(n) for n in output_size)[-2:]
+        extra = []
+        for axis, size in enumerate(wanted):
+            s, p, d, k = (_tuple(v, 2)[axis] for v in (self.stride, self.padding, self.dilation, self.kernel_size))
+            smallest = (x.shape[-2 + axis] - 1) * s - 2 * p + d * (k - 1) + 1
+            if not smallest <= size < smallest + max(s, d):
+                raise ShapeError(f"ConvTranspose2d: output_size {tuple(output_size)} for input {tuple(x.shape)}: "
+                                 f"axis {axis - 2} can only be {smallest} to {smallest + max(s, d) - 1}")
+            extra.append(size - smallest)
+        return tuple(extra)
 
 
 class MaxPool2d(Module):
