@@ -1,6 +1,7 @@
 """`minigrad graph`: expressions and MLPs to pictures from the command line, and its error messages."""
 from __future__ import annotations
 
+import math
 import os
 import struct
 import subprocess
@@ -144,3 +145,64 @@ def test_unwritable_output_is_a_one_line_error(tmp_path, capsys):
     assert minigrad_main(["graph", "a*b", "-o", str(blocker / "g.png")]) == 1
     err = capsys.readouterr().err
     assert err.startswith(f"minigrad graph: cannot write {blocker / 'g.png'}") and "Traceback" not in err
+
+
+def one_error_line(capsys, argv, tmp_path) -> str:
+    """Run `minigrad graph ARGV`: exit status 1, no picture, and exactly one line on stderr."""
+    assert minigrad_main(["graph", *argv, "-o", str(tmp_path / "g.svg")]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("minigrad graph: ") and "Traceback" not in err, err
+    assert not (tmp_path / "g.svg").exists()
+    return err
+
+
+@pytest.mark.parametrize("text, message", [
+    ("a + 10**400", "too large"),
+    ("a * 123456789012345678901234567890**99", "too large"),
+    ("a*(-8)**0.5", "not a real number"),
+    ("a*(-8)**a", None),  # a Value exponent: the engine's own rule (a real error or nan, never a traceback)
+    ("a + " + "-" * 100_000 + "a", "too long"),
+    ("+".join(["a"] * 3000), "too long|too deeply"),
+    ("(" * 500 + "a" + ")" * 500, "too deeply|parenthes"),
+])
+def test_hostile_expressions_are_one_line_each(tmp_path, capsys, text, message):
+    status = minigrad_main(["graph", text, "-o", str(tmp_path / "g.svg"), "--renderer", "pure"])
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and err.count("\n") <= 1
+    if message is not None:
+        assert status == 1 and err.startswith("minigrad graph: ")
+        import re
+
+        assert re.search(message, err), err
+
+
+@pytest.mark.parametrize("text", ["a * 9**9**9", "a ** 9**9**9", "2**2**2**2**2**2 + a"])
+def test_a_huge_power_is_refused_quickly_in_a_fresh_process(tmp_path, text):
+    """9**9**9 used to compute a 370-million-digit integer for ever: in a subprocess, so that a hang
+    fails the test (after 30 s) instead of stopping the suite."""
+    try:
+        done = subprocess.run([sys.executable, "-m", "minigrad.cli", "graph", text, "-o", str(tmp_path / "g.svg")],
+                              capture_output=True, text=True, timeout=30)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"minigrad graph {text!r} did not finish within 30 s")
+    assert done.returncode == 1 and "too large" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_thousand_term_expression_is_drawn(tmp_path, capsys):
+    text = " + ".join(f"0.5*w{i}*x{i}" for i in range(700)) + " + " + " - ".join(["b"] * 300)
+    out = build_expression(text)
+    out.backward()
+    assert out.label == "out" and math.isfinite(out.data)
+    assert minigrad_main(["graph", text, "-o", str(tmp_path / "g.svg"), "--renderer", "pure"]) == 0
+    assert "wrote" in capsys.readouterr().out
+
+
+def test_an_expression_with_too_many_parts_is_one_line(tmp_path, capsys):
+    text = "*a*".join("(" + "+".join(["1"] * 500) + ")" for _ in range(25))  # shallow, but 25,000 parts
+    assert "parts" in one_error_line(capsys, [text], tmp_path)
+
+
+@pytest.mark.parametrize("sizes, extra", [("100000,100000,1", []), ("2,4,1", ["--batch", "1000000000"]),
+                                          ("100,100,100,1", ["--scalar"])])
+def test_mlps_too_big_to_draw_are_one_line(tmp_path, capsys, sizes, extra):
+    assert "too big" in one_error_line(capsys, ["--mlp", sizes, *extra], tmp_path)

@@ -179,3 +179,59 @@ def test_written_picture_has_ordinary_permissions(tmp_path):
     finally:
         os.umask(old)
     assert os.stat(path).st_mode & 0o777 == 0o644
+
+
+def fake_program(tmp_path, name, script):
+    path = tmp_path / name
+    path.write_text("#!/bin/sh\n" + script + "\n")
+    path.chmod(0o755)
+    return str(path)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="fake renderers are shell scripts")
+def test_one_timeout_covers_all_renderers(tmp_path, monkeypatch):
+    """Two renderers that both hang get one budget between them, not one each (the old 60 s per
+    renderer made a stuck render take 2 minutes)."""
+    import subprocess
+
+    render_mod = __import__("sys").modules["minigrad.viz.render"]
+    clock = [100.0]
+    given = []
+
+    def fake_run(cmd, timeout=None, **kwargs):
+        given.append(timeout)
+        clock[0] += timeout  # the renderer used all the time it was given
+        raise subprocess.TimeoutExpired(cmd, timeout)
+
+    monkeypatch.setattr(render_mod.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(render_mod.subprocess, "run", fake_run)
+    monkeypatch.setattr(render_mod, "available_renderers", lambda: {"dot": "/bin/dot", "pure": "/bin/pure"})
+    with pytest.raises(RenderError, match="within 5 s") as info:
+        render_bytes("digraph { a -> b }", "png", timeout=5)
+    assert given == [5] and clock[0] == 105.0  # pure got no time of its own
+    assert "pure: not tried" in str(info.value)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="fake renderers are shell scripts")
+@pytest.mark.parametrize("fmt, output", [("png", "printf 'GIF89a not a png'"), ("svg", "printf '%%PDF-1.4'"),
+                                         ("pdf", "printf '<svg></svg>'"), ("png", "printf 'Warning: x\\n'")])
+def test_what_a_renderer_wrote_must_be_the_format_asked_for(tmp_path, monkeypatch, fmt, output):
+    render_mod = __import__("sys").modules["minigrad.viz.render"]
+    liar = fake_program(tmp_path, "dot", output)
+    monkeypatch.setattr(render_mod, "available_renderers", lambda: {"dot": liar})
+    with pytest.raises(RenderError, match=f"not a {fmt.upper()}"):
+        render_bytes("digraph { a -> b }", fmt)
+    with pytest.raises(RenderError):
+        viz.render("digraph { a -> b }", tmp_path / f"g.{fmt}")
+    assert not (tmp_path / f"g.{fmt}").exists()
+
+
+def test_a_lying_dot_falls_back_to_pure(tmp_path, monkeypatch):
+    render_mod = __import__("sys").modules["minigrad.viz.render"]
+    liar = fake_program(tmp_path, "dot", "printf 'nothing useful'")
+    monkeypatch.setattr(render_mod, "available_renderers", lambda: {"dot": liar, "pure": pure_command()})
+    png_size(render_bytes(small_graph_source(), "png"))
+
+
+def small_graph_source():
+    return viz.draw(small_graph()).source

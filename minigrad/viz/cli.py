@@ -22,24 +22,47 @@ _BINOPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
            ast.Pow: operator.pow}
 
 
+# Bounds: the command takes text from anyone (scripts, web forms, a lesson's learner), so what it builds
+# is limited before it is built: a picture of more than a few thousand boxes says nothing anyway.
+MAX_CHARS = 50_000  # of expression text (100k unary minuses must not reach the parser)
+MAX_PARTS = 20_000  # ops, names and numbers in an expression (big graphs are drawn folded)
+MAX_MLP_PARAMETERS = 5_000_000
+MAX_MLP_ACTIVATIONS = 5_000_000  # batch x the sum of the layer sizes
+MAX_SCALAR_VALUES = 20_000  # scalar MLP: parameters x batch (each one a Python object per example)
+
+
 class ExpressionError(ValueError):
-    """The expression uses something other than numbers, names, arithmetic and the allowed functions."""
+    """The expression uses something other than numbers, names, arithmetic and the allowed functions,
+    or is too big or too deep to draw, or computes a number that does not exist (``(-8) ** 0.5``)."""
 
 
 def build_expression(text: str, values: dict[str, float] | None = None, seed: int = 0) -> Any:
     """The `Value` graph of ``text``; each name becomes a leaf labelled with it.
 
     Names without a value in ``values`` get a reproducible one from ``seed``
-    (uniform in [-2, 2], rounded to two decimals).
+    (uniform in [-2, 2], rounded to two decimals). The text is parsed, never executed;
+    numbers are floats, so ``9**9**9`` overflows at once instead of computing for ever.
     """
     import numpy as np
 
     from ..scalar import Value
 
+    text = text.strip()
+    if len(text) > MAX_CHARS:
+        raise ExpressionError(f"the expression is too long ({len(text):,} characters, at most {MAX_CHARS:,})")
     try:
-        tree = ast.parse(text.strip(), mode="eval")
+        tree = ast.parse(text, mode="eval")
     except SyntaxError as exc:
-        raise ExpressionError(f"cannot parse {text!r}: {exc.msg}") from None
+        raise ExpressionError(f"cannot parse {_short(text)!r}: {exc.msg}") from None
+    except (RecursionError, MemoryError):
+        raise ExpressionError("the expression is nested too deeply for Python's parser") from None
+    except ValueError as exc:  # e.g. an integer literal with more than 4,300 digits
+        raise ExpressionError(f"cannot parse the expression: {exc}") from None
+    parts = sum(isinstance(n, (ast.BinOp, ast.UnaryOp, ast.Call, ast.Constant)) for n in ast.walk(tree))
+    parts += len({n.id for n in ast.walk(tree) if isinstance(n, ast.Name)})
+    if parts > MAX_PARTS:
+        raise ExpressionError(f"the expression has {parts:,} parts (ops, names, numbers): at most {MAX_PARTS:,} "
+                              "fit in a picture")
     values = dict(values or {})
     rng = np.random.default_rng(seed)
     leaves: dict[str, Value] = {}
@@ -50,40 +73,99 @@ def build_expression(text: str, values: dict[str, float] | None = None, seed: in
             leaves[name] = Value(data, label=name)
         return leaves[name]
 
-    def ev(node: ast.AST) -> Any:
-        if isinstance(node, ast.Expression):
-            return ev(node.body)
-        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
-            return node.value
-        if isinstance(node, ast.Name):
-            if node.id in FUNCTIONS:
-                raise ExpressionError(f"{node.id} is a function: call it, e.g. {node.id}(x)")
-            return leaf(node.id)
-        if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
-            left, right = ev(node.left), ev(node.right)
-            if isinstance(node.op, ast.Pow) and isinstance(right, Value):
-                return left ** right if isinstance(left, Value) else Value(left) ** right
-            return _BINOPS[type(node.op)](left, right)
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-            x = ev(node.operand)
-            return -x if isinstance(node.op, ast.USub) else x
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in FUNCTIONS:
-            if len(node.args) != 1 or node.keywords:
-                raise ExpressionError(f"{node.func.id}() takes exactly one argument")
-            x = ev(node.args[0])
-            x = x if isinstance(x, Value) else Value(x)
-            return getattr(x, node.func.id)()
-        shown = ast.get_source_segment(text.strip(), node) or type(node).__name__
-        raise ExpressionError(f"{shown!r} is not allowed: use numbers, names, + - * / **, "
-                              f"and {', '.join(FUNCTIONS)}")
-
-    out = ev(tree)
+    out = _evaluate(tree.body, text, leaf)
     if values:
         raise ExpressionError(f"--set gives {', '.join(sorted(values))}, which the expression does not use")
     if not isinstance(out, Value):
-        raise ExpressionError(f"{text!r} has no names: there is no graph to draw (try 'tanh(a*b + c)')")
+        raise ExpressionError(f"{_short(text)!r} has no names: there is no graph to draw (try 'tanh(a*b + c)')")
     out.label = out.label or "out"
     return out
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _children(node: ast.AST, text: str) -> list[ast.AST]:
+    """The operands of an allowed node; ExpressionError for anything else."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
+        return []
+    if isinstance(node, ast.Name):
+        if node.id in FUNCTIONS:
+            raise ExpressionError(f"{node.id} is a function: call it, e.g. {node.id}(x)")
+        return []
+    if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
+        return [node.left, node.right]
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        return [node.operand]
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in FUNCTIONS:
+        if len(node.args) != 1 or node.keywords:
+            raise ExpressionError(f"{node.func.id}() takes exactly one argument")
+        return [node.args[0]]
+    shown = ast.get_source_segment(text, node) or type(node).__name__
+    raise ExpressionError(f"{_short(shown)!r} is not allowed: use numbers, names, + - * / **, "
+                          f"and {', '.join(FUNCTIONS)}")
+
+
+def _evaluate(root: ast.AST, text: str, leaf: Any) -> Any:
+    """Evaluate the tree with an explicit stack (a 1,000-term sum is 1,000 levels deep: no recursion)."""
+    results: dict[int, Any] = {}
+    stack: list[tuple[ast.AST, bool]] = [(root, False)]
+    while stack:
+        node, ready = stack.pop()
+        kids = _children(node, text)
+        if not ready and kids:
+            stack.append((node, True))
+            stack.extend((kid, False) for kid in reversed(kids))
+            continue
+        try:
+            results[id(node)] = _apply(node, [results.pop(id(kid)) for kid in kids], leaf)
+        except OverflowError:
+            raise ExpressionError(f"{_short(_segment(text, node))!r} is too large to compute") from None
+        except ZeroDivisionError:
+            raise ExpressionError(f"{_short(_segment(text, node))!r} divides by zero") from None
+        except ValueError as exc:  # the engine's own refusals, e.g. a negative base to a fractional power
+            raise ExpressionError(str(exc)) from None
+        if isinstance(results[id(node)], complex):
+            raise ExpressionError(f"{_short(_segment(text, node))!r} is not a real number")
+    return results[id(root)]
+
+
+def _segment(text: str, node: ast.AST) -> str:
+    return ast.get_source_segment(text, node) or type(node).__name__
+
+
+def _apply(node: ast.AST, args: list[Any], leaf: Any) -> Any:
+    from ..scalar import Value
+
+    if isinstance(node, ast.Constant):
+        return float(node.value)  # floats: an int power like 9**9**9 overflows instead of running for ever
+    if isinstance(node, ast.Name):
+        return leaf(node.id)
+    if isinstance(node, ast.BinOp):
+        left, right = args
+        if isinstance(node.op, ast.Pow) and isinstance(right, Value) and not isinstance(left, Value):
+            left = Value(left)
+        return _BINOPS[type(node.op)](left, right)
+    if isinstance(node, ast.UnaryOp):
+        return -args[0] if isinstance(node.op, ast.USub) else args[0]
+    x = args[0] if isinstance(args[0], Value) else Value(args[0])
+    return getattr(x, node.func.id)()
+
+
+def check_mlp_size(sizes: Sequence[int], batch: int, scalar: bool) -> None:
+    """ExpressionError when an MLP of ``sizes`` is too big to build and draw here."""
+    params = sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
+    shown = ",".join(map(str, sizes))
+    if scalar and params * batch > MAX_SCALAR_VALUES:
+        raise ExpressionError(f"--mlp {shown} --scalar is too big to draw: {params:,} parameters x {batch} "
+                              f"examples of scalar Values (at most {MAX_SCALAR_VALUES:,}; drop --scalar)")
+    if params > MAX_MLP_PARAMETERS:
+        raise ExpressionError(f"--mlp {shown} is too big to draw: {params:,} parameters "
+                              f"(at most {MAX_MLP_PARAMETERS:,})")
+    if batch * sum(sizes) > MAX_MLP_ACTIVATIONS:
+        raise ExpressionError(f"--mlp {shown} with --batch {batch:,} is too big to draw: {batch * sum(sizes):,} "
+                              f"activations (at most {MAX_MLP_ACTIVATIONS:,})")
 
 
 def build_mlp(sizes: Sequence[int], batch: int = 8, activation: str = "tanh", scalar: bool = False,
@@ -91,6 +173,7 @@ def build_mlp(sizes: Sequence[int], batch: int = 8, activation: str = "tanh", sc
     """An MLP of ``sizes`` after one forward and backward pass on a random batch: (loss, model)."""
     import numpy as np
 
+    check_mlp_size(sizes, batch, scalar)
     from ..backend import manual_seed
 
     manual_seed(seed)
@@ -192,7 +275,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         start = time.perf_counter()
         path = render(graph, args.output, renderer=args.renderer)
     except (ExpressionError, RenderError, ValueError, ZeroDivisionError, OverflowError) as exc:
-        print(f"minigrad graph: {exc}", file=sys.stderr)
+        print(f"minigrad graph: {' '.join(str(exc).split())}", file=sys.stderr)  # one line, also for RenderError
+        return 1
+    except (MemoryError, RecursionError) as exc:  # bounds above should prevent these; if not, still one line
+        print(f"minigrad graph: the graph is too big to draw here ({type(exc).__name__})", file=sys.stderr)
         return 1
     except OSError as exc:  # the folder cannot be made or written: say which file, no traceback
         print(f"minigrad graph: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)

@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import time
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ from ..fileio import atomic_write
 RENDERERS = ("dot", "pure")
 FORMATS = ("png", "svg", "pdf")
 PURE_FORMATS = ("png", "svg")  # graphviz-pure does not write PDF (yet)
-DEFAULT_TIMEOUT = 60.0  # seconds: a stuck layout must not hang the REPL forever
+DEFAULT_TIMEOUT = 60.0  # seconds, for all renderers together: a stuck layout must not hang the REPL forever
 
 
 class RenderError(RuntimeError):
@@ -76,7 +77,8 @@ def render_bytes(graph: Any, fmt: str = "png", renderer: str | None = None,
     """The picture of ``graph`` (a Digraph or DOT text) in format ``fmt`` as bytes.
 
     Without a forced renderer ``dot`` is tried first and graphviz-pure after it; the
-    error lists what each one said when neither worked.
+    error lists what each one said when neither worked. ``timeout`` is one budget for all
+    of them, and what a renderer wrote counts only if it is the format asked for.
     """
     fmt = fmt.lower().lstrip(".")
     if fmt not in FORMATS:
@@ -86,6 +88,7 @@ def render_bytes(graph: Any, fmt: str = "png", renderer: str | None = None,
     installed = available_renderers()
     order = [forced] if forced else list(RENDERERS)
     problems = []
+    deadline = time.monotonic() + timeout
     for name in order:
         program = installed.get(name)
         if program is None:
@@ -95,9 +98,13 @@ def render_bytes(graph: Any, fmt: str = "png", renderer: str | None = None,
             problems.append(f"pure: graphviz-pure cannot write {fmt.upper()} (only PNG and SVG); "
                             "install Graphviz for PDF (apt-get install graphviz) or save as .svg")
             continue
+        left = deadline - time.monotonic()
+        if left <= 0:
+            problems.append(f"{name}: not tried (the {timeout:g} s for rendering were used up)")
+            continue
         try:
             done = subprocess.run([program, f"-T{fmt}"], input=source.encode("utf-8"), capture_output=True,
-                                  timeout=timeout, check=False)
+                                  timeout=left, check=False)
         except subprocess.TimeoutExpired:
             problems.append(f"{name}: gave no picture within {timeout:g} s (graph too big? draw it with "
                             "collapse='module' or a smaller max_nodes)")
@@ -105,11 +112,25 @@ def render_bytes(graph: Any, fmt: str = "png", renderer: str | None = None,
         except OSError as exc:
             problems.append(f"{name}: could not run {program}: {exc}")
             continue
-        if done.returncode == 0 and done.stdout:
+        if done.returncode == 0 and _is_format(done.stdout, fmt):
             return done.stdout
+        if done.returncode == 0:
+            problems.append(f"{name}: wrote something that is not a {fmt.upper()} ({len(done.stdout):,} bytes "
+                            f"starting {done.stdout[:12]!r})")
+            continue
         message = done.stderr.decode("utf-8", "replace").strip().splitlines()
         problems.append(f"{name}: failed (exit {done.returncode}): {' / '.join(message[-3:]) or 'no output'}")
     raise RenderError("could not render the graph:\n  " + "\n  ".join(problems))
+
+
+def _is_format(data: bytes, fmt: str) -> bool:
+    """Whether ``data`` is a whole picture in ``fmt``: its signature at the start and its end marker."""
+    if fmt == "png":
+        return data.startswith(b"\x89PNG\r\n\x1a\n") and b"IEND" in data.rstrip(b"\0")[-16:]  # pure pads with NULs
+    if fmt == "pdf":
+        return data.startswith(b"%PDF-") and b"%%EOF" in data[-1024:]
+    head = data[:65536].lstrip()
+    return head.startswith(b"<") and b"<svg" in head and data.rstrip().endswith(b"</svg>")
 
 
 def _install_hint(name: str) -> str:
