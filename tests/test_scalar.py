@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -156,3 +157,130 @@ def test_exp_overflow_gives_inf_like_numpy():
 def test_value_mixed_with_a_tensor_is_a_clear_error():
     with pytest.raises(TypeError, match="Value holds one number; got a Tensor"):
         Value(1.0) + Tensor([1.0])
+
+
+# -- the node protocol: each op's rule text, parents, op ---------------------------------------------
+RULES = [  # expression of a and b, the node's op, its rule for each parent with the names ("p", "q")
+    (lambda a, b: a + b, "+", ["1", "1"]),
+    (lambda a, b: a - b, "-", ["1", "-1"]),
+    (lambda a, b: a * b, "*", ["q", "p"]),
+    (lambda a, b: a / b, "/", ["1/q", "-p/q²"]),
+    (lambda a, b: a ** b, "**", ["q·p^(q - 1)", "p^q·ln p"]),
+    (lambda a, b: a ** 3, "**3", ["3·p²"]),
+    (lambda a, b: a ** 2, "**2", ["2·p"]),
+    (lambda a, b: a ** 0.5, "**0.5", ["0.5·p^(-0.5)"]),
+    (lambda a, b: a ** -2, "**-2", ["-2·p^(-3)"]),
+    (lambda a, b: a.exp(), "exp", ["exp(p)"]),
+    (lambda a, b: a.log(), "log", ["1/p"]),
+    (lambda a, b: a.tanh(), "tanh", ["1 - tanh(p)²"]),
+    (lambda a, b: a.relu(), "ReLU", ["1 if p > 0 else 0"]),
+    (lambda a, b: a.sigmoid(), "sigmoid", ["sigmoid(p)·(1 - sigmoid(p))"]),
+    (lambda a, b: -a, "neg", ["-1"]),
+]
+
+
+@pytest.mark.parametrize("fn, op, rules", RULES, ids=[r[1] for r in RULES])
+def test_each_op_states_its_local_rule_with_the_parents_names(fn, op, rules):
+    a, b = Value(1.3, label="a"), Value(0.7, label="b")
+    out = fn(a, b)
+    assert out.op == op and out.describe() == op
+    assert out.parents == (a, b)[:len(rules)]
+    assert [out.local_rule(i, ("p", "q")[:len(rules)]) for i in range(len(rules))] == rules
+    with pytest.raises(IndexError, match="parent"):
+        out.local_rule(len(rules), ("p", "q", "r"))
+
+
+def test_a_rule_puts_compound_names_and_negative_numbers_in_parentheses():
+    a, b = Value(-3.0), Value(2.0)
+    assert (a / b).local_rule(1, ["-3", "2"]) == "-(-3)/2²"
+    assert (a * b).local_rule(0, ["-3", "2"]) == "2"  # a parent alone needs no parentheses
+    assert (a ** 2).local_rule(0, ["a + b"]) == "2·(a + b)"
+    assert a.parents == () and a.op == "" and not a.released
+
+
+def test_rule_numbers_agree_with_the_local_derivatives_backward_uses():
+    """Each rule, evaluated at the inputs, gives the number backward multiplies by (rule and code agree)."""
+    env = {"exp": math.exp, "tanh": math.tanh, "ln": math.log,
+           "sigmoid": lambda x: 1 / (1 + math.exp(-x))}
+    for fn, op, _ in RULES:
+        a, b = Value(1.3), Value(0.7)
+        out = fn(a, b)
+        steps = list(out.backward_steps())
+        for i, (_parent, local, _contribution) in enumerate(steps[0].sends):
+            text = out.local_rule(i, ("1.3", "0.7")[:len(out.parents)])
+            python = re.sub(r"ln (\S+)", r"ln(\1)", text.replace("·", "*").replace("^", "**")
+                            .replace("²", "**2").replace("³", "**3"))
+            assert eval(python, env) == pytest.approx(local, rel=1e-12), (op, i, text)
+
+
+def _random_graph(seed: int, size: int, inputs: list[float] | None = None) -> tuple[list, Value]:
+    """A random expression DAG over 3 inputs, nodes reused freely (fan-out and diamonds); same seed, same graph."""
+    rs = np.random.default_rng(seed)
+    drawn = rs.uniform(0.5, 1.5, 3)
+    leaves = [Value(float(v)) for v in (drawn if inputs is None else inputs)]
+    nodes = list(leaves)
+    unary = [lambda x: x.tanh(), lambda x: x.relu(), lambda x: x.sigmoid(), lambda x: x ** 2, lambda x: -x,
+             lambda x: (x * x + 1).log(), lambda x: (x * 0.1).exp()]
+    binary = [lambda x, y: x + y, lambda x, y: x - y, lambda x, y: x * y, lambda x, y: x / (y * y + 1)]
+    for _ in range(size):
+        if rs.random() < 0.4:
+            f, args = unary[int(rs.integers(len(unary)))], 1
+        else:
+            f, args = binary[int(rs.integers(len(binary)))], 2
+        nodes.append(f(*(nodes[int(rs.integers(len(nodes)))] for _ in range(args))))
+    return leaves, sum(nodes[-5:], nodes[0])
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_backward_stepping_and_the_generic_engine_give_the_same_bits(seed):
+    """Value.backward (the fast loop), Value.backward_steps and autograd's generic pass agree exactly."""
+    grads = []
+    for way in ("backward", "steps", "generic"):
+        leaves, root = _random_graph(seed, 60)
+        if way == "backward":
+            root.backward()
+        elif way == "steps":
+            assert len(list(root.backward_steps())) == len(mg.topological_order(root))
+        else:
+            for _ in mg.autograd.backward_steps(root):
+                pass
+        grads.append([v.grad for v in mg.topological_order(root)] + [v.grad for v in leaves])
+    assert grads[0] == grads[1] == grads[2]
+    assert all(math.isfinite(g) for g in grads[0])
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_backward_matches_finite_differences_on_a_random_graph(seed):
+    leaves, root = _random_graph(seed, 40)
+    root.backward()
+    x, h = [v.data for v in leaves], 1e-6
+    for i, leaf in enumerate(leaves):
+        up = _random_graph(seed, 40, x[:i] + [x[i] + h] + x[i + 1:])[1].data
+        down = _random_graph(seed, 40, x[:i] + [x[i] - h] + x[i + 1:])[1].data
+        assert leaf.grad == pytest.approx((up - down) / (2 * h), rel=1e-5, abs=1e-7)
+
+
+def test_backward_twice_accumulates_and_a_freed_graph_keeps_its_inputs_usable():
+    w, x = Value(2.0), Value(3.0)
+    y = (w * x).tanh() + w
+    y.backward()
+    first = w.grad
+    y.backward()
+    assert w.grad == 2 * first  # the second pass adds the same again, like PyTorch
+    y.backward(retain_graph=False)
+    assert y.released and y.parents == () and not w.released
+    (w * x).backward()  # the parameter itself was not freed: it starts new graphs as before
+    assert w.grad == 3 * first + 3.0
+
+
+def test_micrograd_style_nodes_built_by_hand_backpropagate():
+    a, b = Value(2.0), Value(5.0)
+    c = Value(a.data * b.data, (a, b), "*", _local=(b.data, a.data))
+    c.backward()
+    assert (a.grad, b.grad) == (5.0, 2.0) and c.parents == (a, b)
+    assert c.local_rule(0, ["a", "b"]) == "b"
+    odd = Value(1.0, (a,), "myop", _local=(4.0,))
+    odd.backward()
+    assert a.grad == 9.0 and odd.local_rule(0, ["a"]) == "dmyop/da"
+    with pytest.raises(ValueError, match="one local derivative per child"):
+        Value(1.0, (a, b), "+", _local=(1.0,))

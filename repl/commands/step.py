@@ -19,22 +19,9 @@ FORWARD_LINES = 40  # the forward listing of a big graph is cut to this many lin
 LINE_WIDTH = 80  # a send that does not fit on one line of this width is split over two
 
 
-# local derivative of a Value op with respect to each parent, written out for the explanations
-VALUE_RULES = {  # x, y: the op's first and second input
-    "+": ("1", "1"), "-": ("1", "-1"), "*": ("the other factor", "the other factor"),
-    "/": ("1/y", "-x/y²"), "**": ("y·x^(y-1)", "x^y·ln x"), "exp": ("exp(x), the output",),
-    "log": ("1/x",), "tanh": ("1 - tanh(x)²",), "ReLU": ("1 if x > 0 else 0",),
-    "sigmoid": ("s·(1 - s), s = sigmoid(x)",), "neg": ("-1",),
-}
-
-
-def value_rule(op: str, index: int) -> str:
-    if op.startswith("**") and op != "**":
-        return f"n·x^(n-1) with n = {op[2:]}"
-    rules = VALUE_RULES.get(op)
-    if not rules:
-        return ""
-    return rules[min(index, len(rules) - 1)]
+def value_rule(node: Any, index: int) -> str:
+    """The local derivative of a Value op with respect to parent ``index``, its inputs called x and y."""
+    return node.local_rule(index, ("x", "y")[:len(node.parents)])
 
 
 def rule_with_numbers(node: Any, index: int) -> str:
@@ -55,7 +42,7 @@ def rule_with_numbers(node: Any, index: int) -> str:
     if op == "/" and len(parents) == 2:
         x, y = (operand(p.data) for p in parents)
         return f"1/y = 1/{y}" if index == 0 else f"-x/y² = -{x}/{y}²"
-    return value_rule(op, index)
+    return node.local_rule(index, [fmt(p.data) for p in parents])  # a*b: the other factor, -3
 
 
 class Walk:
@@ -165,7 +152,7 @@ class Walk:
                 lines.append(f"    → {pname}  {paint(str(local), 'yellow')}{shown}")
                 continue
             i = next((k for k, p in enumerate(parents) if p is parent), 0)
-            rule = rule_with_numbers(node, i) if reveal else value_rule(node.op, i)
+            rule = rule_with_numbers(node, i) if reveal else value_rule(node, i)
             local_d = f"d{me}/d{self.names[parent]}"
             if not reveal:
                 lines.append(f"    → {pname}  local {local_d}: {rule or node.op}  (work out the rest)")
