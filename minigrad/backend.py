@@ -6,8 +6,9 @@ CuPy is imported only when a CUDA device is first asked for.
 """
 from __future__ import annotations
 
+import contextlib
 import os
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -102,16 +103,53 @@ def to_device(array: Any, device: str) -> Any:
     if device_of(array) == device:
         return array if device == "cuda" or isinstance(array, (np.ndarray, np.generic)) else np.asarray(array)
     if device == "cpu":
-        return array.get()
+        return to_numpy(array)
     return _load_cupy().asarray(array)
 
 
 def to_numpy(array: Any) -> np.ndarray:
     """A NumPy array on the host from a NumPy or CuPy array, a list, or a Tensor on any device (through its
-    ``__array__``). CuPy refuses np.asarray: its arrays are copied with .get()."""
+    ``__array__``). CuPy refuses np.asarray: its arrays are copied with .get(), after the checks left
+    pending on the GPU (`check_later`) are looked at."""
     if isinstance(array, np.ndarray):
         return array
-    return array.get() if device_of(array) == "cuda" else np.asarray(array)
+    if device_of(array) == "cuda":
+        raise_pending_checks()
+        return array.get()
+    return np.asarray(array)
+
+
+# -- checks of values on the GPU, reported without stalling it ----------------------------------------------
+_pending: dict[str, Any] = {}  # message -> 0-d device bool: true if any check with that message failed
+
+
+def check_later(bad: Any, message: str) -> None:
+    """Raise ``ValueError(message)`` if ``bad`` (a boolean scalar or 0-d array) is true.
+
+    For NumPy (or a Python bool) at once. For a CuPy array, reading it now would make the
+    host wait for the GPU in the middle of a training step, so the flag is kept (ORed
+    with earlier flags of the same message, on the device) and looked at on the next copy
+    to the host (`to_numpy`, ``Tensor.item()``, printing a tensor): like CUDA's device-side
+    asserts, the error comes a little later than the bad input, but before any result
+    computed from it reaches the host.
+    """
+    if device_of(bad) == "cpu":
+        if bool(bad):
+            raise ValueError(message)
+        return
+    previous = _pending.get(message)
+    _pending[message] = bad if previous is None else previous | bad
+
+
+def raise_pending_checks() -> None:
+    """Look at the flags `check_later` left on the GPU (one copy to the host) and raise the first that failed."""
+    if not _pending:
+        return
+    flags = list(_pending.items())
+    _pending.clear()
+    for message, bad in flags:
+        if bool(bad.get()):
+            raise ValueError(message)
 
 
 def scatter_add(xp: Any, target: Any, index: Any, values: Any) -> None:
@@ -142,3 +180,39 @@ def manual_seed(seed: int) -> None:
 def rng() -> np.random.Generator:
     """The global NumPy generator that `manual_seed` resets."""
     return _rng
+
+
+_mask_draws = "device"
+
+
+def set_mask_draws(where: str) -> str:
+    """Where dropout masks are drawn: "device" (default) or "host"; returns the previous setting.
+
+    "device": by the array's own module, NumPy's generator on the CPU and CuPy's on the
+    GPU, so a GPU step draws its masks without a copy. "host": always from the NumPy
+    generator, then copied to the device: the same masks on CPU and GPU for the same
+    `manual_seed` (for comparing the two), at one host-to-device copy per mask.
+    """
+    global _mask_draws
+    if where not in ("device", "host"):
+        raise ValueError(f'set_mask_draws: where must be "device" or "host", got {where!r}')
+    previous, _mask_draws = _mask_draws, where
+    return previous
+
+
+@contextlib.contextmanager
+def mask_draws(where: str) -> Iterator[None]:
+    """``with mask_draws("host"):`` draw dropout masks there inside the block (see `set_mask_draws`)."""
+    previous = set_mask_draws(where)
+    try:
+        yield
+    finally:
+        set_mask_draws(previous)
+
+
+def keep_mask(shape: tuple, p: float, like: Any) -> Any:
+    """A boolean array of ``shape`` on ``like``'s device, each entry True with probability ``1 - p``."""
+    xp = array_module(like)
+    if xp is np or _mask_draws == "host":
+        return to_device(_rng.random(shape) >= p, device_of(like))
+    return xp.random.random(shape, dtype=np.float32) >= p

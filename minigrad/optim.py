@@ -5,7 +5,9 @@ An optimizer holds a list of parameter tensors and, in ``step()``, updates each
 model and its optimizer keep pointing at the same objects). Parameters whose
 ``grad`` is None or that are frozen (``requires_grad`` False) are skipped. Updates
 keep the parameter's dtype (float32 stays float32) and device: the arithmetic
-uses the array module of each parameter (the ``xp`` idiom), so it runs on CuPy too.
+uses the array module of each parameter (the ``xp`` idiom). On CuPy each
+parameter's update is one fused kernel (`minigrad.kernels`: the same arithmetic in
+the same order) instead of a dozen array operations, each a kernel launch.
 
     opt = optim.Adam(model.parameters(), lr=1e-3)
     for X, y in batches:
@@ -21,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from .backend import array_module, device_of, to_device, to_numpy
+from .kernels import kernel
 from .tensor import Tensor
 
 
@@ -220,6 +223,14 @@ class SGD(Optimizer):
         self._set_hyper(momentum=momentum, dampening=dampening, nesterov=nesterov, weight_decay=weight_decay)
 
     def _update(self, i: int, p: Tensor, g: Any) -> None:
+        fused = kernel(array_module(p.data), "sgd_momentum" if self.momentum else "sgd")
+        if fused is not None and self.momentum:
+            fused(g, self.lr, self.weight_decay, self.momentum, 1.0 - self.dampening, float(self.nesterov),
+                  p.data, self._buffer(i, "velocity", p))
+            return
+        if fused is not None:
+            fused(g, self.lr, self.weight_decay, p.data)
+            return
         if self.weight_decay:
             g = g + self.weight_decay * p.data
         if self.momentum:
@@ -242,12 +253,16 @@ class RMSprop(Optimizer):
         self._set_hyper(alpha=alpha if beta is None else beta, eps=eps, weight_decay=weight_decay)
 
     def _update(self, i: int, p: Tensor, g: Any) -> None:
+        xp = array_module(p.data)
+        s = self._buffer(i, "square_avg", p)
+        fused = kernel(xp, "rmsprop")
+        if fused is not None:
+            fused(g, self.lr, self.weight_decay, self.alpha, 1.0 - self.alpha, self.eps, p.data, s)
+            return
         if self.weight_decay:
             g = g + self.weight_decay * p.data
-        s = self._buffer(i, "square_avg", p)
         s *= self.alpha
         s += (1.0 - self.alpha) * (g * g)
-        xp = array_module(p.data)
         p.data -= self.lr * g / (xp.sqrt(s) + self.eps)
 
 
@@ -268,21 +283,25 @@ class Adam(Optimizer):
         self._set_hyper(betas=betas, eps=eps, weight_decay=weight_decay)
 
     def _update(self, i: int, p: Tensor, g: Any) -> None:
-        if self.weight_decay:
-            g = g + self.weight_decay * p.data
         b1, b2 = self.betas
         m = self._buffer(i, "exp_avg", p)
         v = self._buffer(i, "exp_avg_sq", p)
         t = self.state[i].get("step", 0) + 1
         self.state[i]["step"] = t
+        # bias correction: early averages are pulled towards their zero start; these Python floats keep float32
+        step, c2 = self.lr / (1.0 - b1 ** t), 1.0 - b2 ** t
+        xp = array_module(p.data)
+        fused = kernel(xp, "adam")
+        if fused is not None:
+            fused(g, step, self.weight_decay, b1, 1.0 - b1, b2, 1.0 - b2, c2, self.eps, p.data, m, v)
+            return
+        if self.weight_decay:
+            g = g + self.weight_decay * p.data
         m *= b1
         m += (1.0 - b1) * g
         v *= b2
         v += (1.0 - b2) * (g * g)
-        xp = array_module(p.data)
-        # bias correction: early averages are pulled towards their zero start; these Python floats keep float32
-        step = self.lr / (1.0 - b1 ** t)
-        p.data -= step * m / (xp.sqrt(v / (1.0 - b2 ** t)) + self.eps)
+        p.data -= step * m / (xp.sqrt(v / c2) + self.eps)
 
 
 # -- gradient clipping ---------------------------------------------------------------------------------

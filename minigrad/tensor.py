@@ -182,7 +182,7 @@ class Tensor:
     def item(self) -> float:
         if self.data.size != 1:
             raise ValueError(f"item() needs a tensor with one element, this one has shape {self.shape}")
-        return self.data.reshape(()).item()
+        return to_numpy(self.data.reshape(())).item()
 
     def __float__(self) -> float:
         return float(self.item())
@@ -447,7 +447,7 @@ class Tensor:
     def __bool__(self) -> bool:
         if self.data.size != 1:
             raise ValueError(f"the truth value of a tensor of shape {self.shape} is ambiguous: use .any()/.all()")
-        return bool(self.data.reshape(()).item())
+        return bool(to_numpy(self.data.reshape(())).item())
 
     def __iter__(self) -> Iterator["Tensor"]:
         for i in range(len(self)):

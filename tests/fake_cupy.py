@@ -37,6 +37,22 @@ What it models (each as CuPy 13/14 does it, see cupy/_core/core.pyx):
 * Integer index arrays are not bounds-checked: they wrap around (``x[[5]]`` of 3 elements is
   ``x[[2]]``), in reads, writes and ``scatter_add``; plain integer indices raise ``IndexError``.
 
+* It counts what a GPU step would cost in launches and transfers (`counting()`): one kernel per
+  ufunc call, reduction, matmul, gather/scatter, fill, random draw, dtype conversion, D2D copy and
+  `ElementwiseKernel`/`fuse` call (views - reshape, transpose, basic slices, same-dtype
+  ``astype(copy=False)`` - and ``empty`` launch nothing); host-to-device copies (``cupy.asarray``
+  of host data or Python numbers, host values written into a device array); and device-to-host
+  copies, each of which is also a synchronisation (``get()``, ``float()``, ``bool()``,
+  ``.item()``, ``repr`` ...), plus the syncs CuPy makes to size a result (boolean-mask
+  indexing, ``nonzero``). cuBLAS may launch more than one kernel per product and CuPy a second
+  one for some reductions: the counts are a floor a profiler can only confirm.
+* ``cupy.ElementwiseKernel(in_params, out_params, operation, name)`` runs its C operation
+  translated to NumPy (a small subset of C: ``;``-separated assignments, declarations,
+  arithmetic, comparisons, ``sqrt``/``exp``/``log``/``fabs``/``max``/``min`` and the ternary
+  ``c ? a : b``; anything else is refused), with CuPy's type rules for ``T``: every ``T`` array
+  must share one dtype and scalars are cast to it. Output arrays passed in are written in place.
+  ``cupy.fuse`` runs the Python function on the arrays as one kernel.
+
 What it does not model: GPU speed, memory limits, streams and asynchrony, CUDA kernels'
 floating-point results (reduction order, fused multiply-add, fast math), CuPy's exact
 random streams, its dtype-promotion corner cases, ``take``-style functions' wrap-around, or
@@ -59,6 +75,70 @@ _NUMPY_ONLY = frozenset({"ctypes", "itemset", "newbyteorder", "getfield", "setfi
 
 
 _SCATTER_ADD_DTYPES = frozenset(np.dtype(t) for t in ("int32", "float16", "float32", "float64", "uint32", "uint64"))
+
+
+class Counts:
+    """Kernel launches, copies and syncs a GPU would make, tallied by the fake (see `counting`)."""
+
+    def __init__(self) -> None:
+        self.kernels = self.h2d = self.d2h = self.d2d = self.syncs = 0
+        self.names: dict[str, int] = {}
+
+    def kernel(self, name: str) -> None:
+        self.kernels += 1
+        self.names[name] = self.names.get(name, 0) + 1
+
+    @property
+    def copies(self) -> int:
+        return self.h2d + self.d2h + self.d2d
+
+    def __repr__(self) -> str:
+        return (f"Counts(kernels={self.kernels}, h2d={self.h2d}, d2h={self.d2h}, d2d={self.d2d}, "
+                f"syncs={self.syncs})")
+
+
+_counts = [Counts()]  # the innermost counting() block's tally (a throw-away one outside any block)
+
+
+class counting:  # noqa: N801 - used like a function: ``with counting() as c:``
+    """``with counting() as c: step()``: what ran inside, in ``c.kernels``, ``c.copies``, ``c.syncs`` ..."""
+
+    def __enter__(self) -> Counts:
+        self.counts = Counts()
+        _counts.append(self.counts)
+        return self.counts
+
+    def __exit__(self, *exc: Any) -> None:
+        _counts.remove(self.counts)
+
+
+def _kernel(name: str) -> None:
+    _counts[-1].kernel(name)
+
+
+def _to_host() -> None:
+    """A device-to-host copy: the host waits for the device (a sync)."""
+    _counts[-1].d2h += 1
+    _counts[-1].syncs += 1
+
+
+def _launches(result: Any, sources: Any, name: str) -> None:
+    """One kernel for ``name`` unless every array it returns is a view of an input (reshape, slice, ...)."""
+    outs = [r for r in (result if isinstance(result, (tuple, list)) else (result,))
+            if isinstance(r, (np.ndarray, np.generic))]
+    ins = [a for a in _flat(sources) if isinstance(a, np.ndarray)]
+    if outs and all(isinstance(o, np.ndarray) and any(np.may_share_memory(o, i) for i in ins) for o in outs):
+        return
+    if outs or result is None:
+        _kernel(name)
+
+
+def _flat(x: Any) -> list:
+    if isinstance(x, (list, tuple)):
+        return [v for item in x for v in _flat(item)]
+    if isinstance(x, dict):
+        return _flat(list(x.values()))
+    return [x]
 
 
 def _unsupported(x: Any) -> TypeError:
@@ -135,7 +215,8 @@ class _Device:
         return None
 
     def synchronize(self) -> None:
-        """Nothing to wait for: the fake computes synchronously."""
+        """Nothing to wait for (the fake computes synchronously); counted as a sync."""
+        _counts[-1].syncs += 1
 
 
 def _binary(ufunc: np.ufunc, reflected: bool = False):
@@ -149,6 +230,7 @@ def _binary(ufunc: np.ufunc, reflected: bool = False):
 
 def _inplace(ufunc: np.ufunc):
     def op(self: "ndarray", other: Any) -> "ndarray":
+        _kernel(ufunc.__name__)
         ufunc(self._a, _unwrap(other), out=self._a)
         return self
     return op
@@ -170,6 +252,7 @@ class ndarray:  # noqa: N801 - named like cupy.ndarray
 
     def get(self, stream: Any = None, order: str = "C", out: Any = None) -> np.ndarray:
         """A copy in host memory (the only way out, with ``cupy.asnumpy``)."""
+        _to_host()
         return np.array(self._a, order=order, copy=True)
 
     @property
@@ -193,6 +276,7 @@ class ndarray:  # noqa: N801 - named like cupy.ndarray
             if not isinstance(x, (ndarray, np.ndarray) + _SCALARS):
                 return NotImplemented
             args.append(_unwrap(x))
+        _kernel(ufunc.__name__)
         outs = kwargs.pop("out", None)
         if outs is not None:  # results written into fake arrays' storage in place
             ufunc(*args, out=tuple(_unwrap(o) for o in outs), **kwargs)
@@ -200,7 +284,10 @@ class ndarray:  # noqa: N801 - named like cupy.ndarray
         return _wrap(ufunc(*args, **kwargs))
 
     def __array_function__(self, func: Any, types_: Any, args: tuple, kwargs: dict) -> Any:
-        return _wrap(func(*_unwrap(args), **{k: _unwrap(v) for k, v in kwargs.items()}))
+        args, kwargs = _unwrap(args), {k: _unwrap(v) for k, v in kwargs.items()}
+        result = func(*args, **kwargs)
+        _launches(result, (args, kwargs), func.__name__)
+        return _wrap(result)
 
     # -- conversions (each one a device-to-host copy on a GPU) ---------------------------------
     def __float__(self) -> float:
@@ -231,9 +318,11 @@ class ndarray:  # noqa: N801 - named like cupy.ndarray
         return (_array, (self.get(),))
 
     def __copy__(self) -> "ndarray":
+        _counts[-1].d2d += 1
         return ndarray(self._a.copy())
 
     def __deepcopy__(self, memo: dict) -> "ndarray":
+        _counts[-1].d2d += 1
         return ndarray(self._a.copy())
 
     # -- container -----------------------------------------------------------------------------
@@ -247,7 +336,12 @@ class ndarray:  # noqa: N801 - named like cupy.ndarray
 
     def __getitem__(self, index: Any) -> "ndarray":
         index = _wrap_around(_unwrap(index, allow_host=True), self._a.shape)  # indices may be host arrays
-        return ndarray(np.asarray(self._a[index]))
+        parts = index if isinstance(index, tuple) else (index,)
+        if any(isinstance(p, np.ndarray) and p.dtype.kind == "b" for p in parts):
+            _to_host()  # the result's size is the mask's count: CuPy copies it to the host first
+        result = np.asarray(self._a[index])
+        _launches(result, self._a, "getitem")
+        return ndarray(result)
 
     def __setitem__(self, index: Any, value: Any) -> None:
         index = _wrap_around(_unwrap(index, allow_host=True), self._a.shape)
@@ -256,6 +350,9 @@ class ndarray:  # noqa: N801 - named like cupy.ndarray
         if isinstance(value, np.ndarray) and value.ndim and not advanced:
             # CuPy copies host values only through advanced indexing; basic slices are filled
             raise ValueError("non-scalar numpy.ndarray cannot be used for fill")
+        if isinstance(value, np.ndarray):
+            _counts[-1].h2d += 1
+        _kernel("setitem")
         self._a[index] = _unwrap(value, allow_host=True)
 
     # -- attributes and methods: NumPy's, results kept on the device ---------------------------
@@ -274,10 +371,21 @@ class ndarray:  # noqa: N801 - named like cupy.ndarray
         if not callable(value):
             return _wrap(value) if isinstance(value, np.ndarray) else value
         if name in ("item", "tolist", "tobytes"):
-            return value
+            def to_host(*args: Any, **kwargs: Any) -> Any:
+                _to_host()
+                return value(*args, **kwargs)
+            return to_host
 
         def method(*args: Any, **kwargs: Any) -> Any:
-            return _wrap(value(*_unwrap(args), **{k: _unwrap(v) for k, v in kwargs.items()}))
+            args, kwargs = _unwrap(args), {k: _unwrap(v) for k, v in kwargs.items()}
+            result = value(*args, **kwargs)
+            if name == "copy":
+                _counts[-1].d2d += 1
+            elif name != "fill":
+                _launches(result, (self._a, args, kwargs), name)
+            else:
+                _kernel("fill")
+            return _wrap(result)
         return method
 
     __neg__ = lambda self: np.negative(self)  # noqa: E731
@@ -300,12 +408,20 @@ for _name, _uf in [("add", np.add), ("sub", np.subtract), ("mul", np.multiply), 
 # -- the module: ``cupy`` and ``cupyx`` ----------------------------------------------------------
 def _array(obj: Any, dtype: Any = None, copy: bool = True, order: str = "K", ndmin: int = 0) -> ndarray:
     """``cupy.array``: the one door in, host arrays and lists welcome (a host-to-device copy)."""
+    if isinstance(obj, ndarray):
+        _counts[-1].d2d += 1
+    else:
+        _counts[-1].h2d += 1
     return ndarray(np.array(_unwrap(obj, allow_host=True), dtype=dtype, copy=copy, order=order, ndmin=ndmin))
 
 
 def _asarray(obj: Any, dtype: Any = None, order: Any = None) -> ndarray:
     if isinstance(obj, ndarray) and (dtype is None or np.dtype(dtype) == obj.dtype):
         return obj
+    if isinstance(obj, ndarray):
+        _kernel("astype")
+    else:
+        _counts[-1].h2d += 1
     return ndarray(np.asarray(_unwrap(obj, allow_host=True), dtype=dtype, order=order))
 
 
@@ -324,11 +440,21 @@ def _as_strided(x: ndarray, shape: Any = None, strides: Any = None) -> ndarray:
     return ndarray(np.lib.stride_tricks.as_strided(x._a, shape=shape, strides=strides))
 
 
+_NO_KERNEL = frozenset({"empty", "empty_like", "get_array_module", "shape", "ndim", "size", "result_type",
+                        "can_cast", "dtype", "iinfo", "finfo", "broadcast_shapes", "isscalar"})
+
+
 def _device_function(func: Any) -> Any:
     """A NumPy function as CuPy's: device arrays in, device arrays out, host arrays refused."""
+    name = getattr(func, "__name__", "function")
+
     def call(*args: Any, **kwargs: Any) -> Any:
-        return _wrap(func(*_unwrap(args), **{k: _unwrap(v) for k, v in kwargs.items()}))
-    call.__name__ = getattr(func, "__name__", "function")
+        args, kwargs = _unwrap(args), {k: _unwrap(v) for k, v in kwargs.items()}
+        result = func(*args, **kwargs)
+        if name not in _NO_KERNEL:
+            _launches(result, (args, kwargs), name)
+        return _wrap(result)
+    call.__name__ = name
     call.__doc__ = f"Fake cupy.{call.__name__}: NumPy's, on device arrays."
     return call
 
@@ -374,10 +500,19 @@ def make_cupy() -> tuple[types.ModuleType, types.ModuleType]:
         state["rng"] = np.random.RandomState(value)
 
     def random_getattr(attr: str) -> Any:
-        return _device_function(getattr(state["rng"], attr))
+        draw = getattr(state["rng"], attr)
+        if attr in ("random", "random_sample", "rand", "standard_normal", "randn", "uniform", "normal"):
+            # CuPy's float draws take a dtype (float64 or float32), NumPy's legacy ones do not
+            def typed(*args: Any, dtype: Any = float, **kwargs: Any) -> Any:
+                return np.asarray(draw(*args, **kwargs)).astype(dtype, copy=False)
+            typed.__name__ = attr
+            return _device_function(typed)
+        return _device_function(draw)
     random.seed = seed
     random.__getattr__ = random_getattr  # type: ignore[attr-defined]
     cupy.random = random
+
+    cupy.ElementwiseKernel = ElementwiseKernel
 
     cupyx = types.ModuleType("cupyx")
 
@@ -388,6 +523,7 @@ def make_cupy() -> tuple[types.ModuleType, types.ModuleType]:
         if a.dtype not in _SCATTER_ADD_DTYPES:  # atomicAdd's types (int64 is not one of them)
             raise TypeError("scatter_add only supports int32, float16, float32, float64, uint32, uint64, "
                             "as data type")
+        _kernel("scatter_add")
         np.add.at(a._a, _wrap_around(_unwrap(slices, allow_host=True), a.shape), _unwrap(value, allow_host=True))
     cupyx.scatter_add = scatter_add
     return cupy, cupyx
@@ -395,3 +531,144 @@ def make_cupy() -> tuple[types.ModuleType, types.ModuleType]:
 
 def is_device_array(x: Any) -> bool:
     return isinstance(x, ndarray)
+
+
+# -- cupy.ElementwiseKernel: a small subset of CUDA C, run with NumPy ----------------------------------
+_C_FUNCTIONS = {"sqrt": "np.sqrt", "exp": "np.exp", "log": "np.log", "fabs": "np.abs", "abs": "np.abs",
+                "max": "np.maximum", "min": "np.minimum", "fmax": "np.maximum", "fmin": "np.minimum",
+                "tanh": "np.tanh", "pow": "np.power", "floor": "np.floor", "ceil": "np.ceil"}
+_C_TYPES = {"float16": np.float16, "float32": np.float32, "float64": np.float64, "float": np.float32,
+            "double": np.float64, "int32": np.int32, "int64": np.int64, "int": np.int32, "bool": np.bool_,
+            "uint8": np.uint8, "int8": np.int8, "uint32": np.uint32, "uint64": np.uint64}
+_C_TOKEN = r"\s*(?:(\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?)[fF]?|([A-Za-z_]\w*)|(&&|\|\||[<>=!]=|[-+*/()<>?:,!]))"
+
+
+def _c_expression(text: str) -> str:
+    """A CUDA C expression as Python on NumPy arrays; refuses what it does not know (casts, pointers, ...)."""
+    import re
+
+    tokens, pos = [], 0
+    text = text.strip()
+    while pos < len(text):
+        m = re.compile(_C_TOKEN).match(text, pos)
+        if not m or m.end() == pos:
+            raise NotImplementedError(f"fake ElementwiseKernel: cannot read {text[pos:]!r} in {text!r}")
+        number, name, op = m.groups()
+        if name in _C_TYPES or name == "T":
+            raise NotImplementedError(f"fake ElementwiseKernel: casts are not supported ({text!r})")
+        if op in ("&&", "||", "!"):  # C binds them looser than comparisons, NumPy's & | ~ tighter
+            raise NotImplementedError(f"fake ElementwiseKernel: logical operators are not supported ({text!r})")
+        tokens.append(number if number else _C_FUNCTIONS.get(name, name) if name else op)
+        pos = m.end()
+
+    def ternary(toks: list) -> str:
+        """Top-level ``c ? a : b`` as np.where(c, a, b); parentheses recursed into."""
+        depth, q = 0, None
+        for i, t in enumerate(toks):
+            depth += t == "("
+            depth -= t == ")"
+            if depth == 0 and t == "?":
+                q = i
+                break
+        if q is None:
+            out, i = [], 0
+            while i < len(toks):
+                if toks[i] == "(":
+                    depth, j = 1, i + 1
+                    while depth:
+                        depth += toks[j] == "("
+                        depth -= toks[j] == ")"
+                        j += 1
+                    out.append("(" + ternary(toks[i + 1:j - 1]) + ")")
+                    i = j
+                else:
+                    out.append(toks[i])
+                    i += 1
+            return " ".join(out)
+        depth, nested = 0, 0
+        for k in range(q + 1, len(toks)):
+            t = toks[k]
+            depth += t == "("
+            depth -= t == ")"
+            if depth == 0 and t == "?":
+                nested += 1
+            elif depth == 0 and t == ":":
+                if nested == 0:
+                    return (f"np.where({ternary(toks[:q])}, {ternary(toks[q + 1:k])}, "
+                            f"{ternary(toks[k + 1:])})")
+                nested -= 1
+        raise NotImplementedError("fake ElementwiseKernel: '?' without ':'")
+
+    return ternary(tokens)
+
+
+def _c_params(spec: str) -> list[tuple[str, str]]:
+    """``"T x, float32 lr"`` -> [("T", "x"), ("float32", "lr")]; raw/pointer parameters are refused."""
+    params = []
+    for part in filter(None, (p.strip() for p in spec.split(","))):
+        words = part.split()
+        if len(words) != 2 or words[0] == "raw":
+            raise NotImplementedError(f"fake ElementwiseKernel: parameter {part!r} (raw arrays are not modelled)")
+        params.append((words[0], words[1]))
+    return params
+
+
+class ElementwiseKernel:
+    """Fake ``cupy.ElementwiseKernel``: one kernel per call, its C operation run with NumPy."""
+
+    def __init__(self, in_params: str, out_params: str, operation: str, name: str = "kernel", **_: Any):
+        import re
+
+        self.ins, self.outs, self.name = _c_params(in_params), _c_params(out_params), name
+        self.statements = []
+        for statement in filter(None, (s.strip() for s in operation.split(";"))):
+            m = re.fullmatch(r"(?:const\s+)?(?:([A-Za-z_]\w*)\s+)?([A-Za-z_]\w*)\s*([-+*/]?=)\s*(.+)", statement,
+                             re.S)
+            if not m:
+                raise NotImplementedError(f"fake ElementwiseKernel: cannot read statement {statement!r}")
+            declared, target, assign, expr = m.groups()
+            if declared is not None and declared not in _C_TYPES and declared != "T" and \
+                    declared not in {t for t, _ in self.ins + self.outs}:
+                raise NotImplementedError(f"fake ElementwiseKernel: unknown type {declared!r}")
+            self.statements.append((declared, target, assign, compile(_c_expression(expr), name, "eval")))
+
+    def __call__(self, *args: Any, size: Any = None, **_: Any) -> Any:
+        if len(args) not in (len(self.ins), len(self.ins) + len(self.outs)):
+            raise TypeError(f"Wrong number of arguments for {self.name!r}")
+        arrays = [a for a in args if isinstance(a, ndarray)]
+        if any(isinstance(a, np.ndarray) for a in args):
+            raise _unsupported(next(a for a in args if isinstance(a, np.ndarray)))
+        types: dict[str, Any] = {}
+        for (ctype, pname), a in zip(self.ins + self.outs, args):
+            if isinstance(a, ndarray) and ctype not in _C_TYPES:
+                if ctype in types and types[ctype] != a.dtype:
+                    raise TypeError(f"Type is mismatched. {pname} {a.dtype} {types[ctype]}")
+                types[ctype] = a.dtype
+
+        def dtype_of(ctype: str, value: Any) -> Any:
+            if ctype in _C_TYPES:
+                return np.dtype(_C_TYPES[ctype])
+            return types.get(ctype, np.asarray(value).dtype)
+
+        shape = np.broadcast_shapes(*(a.shape for a in arrays)) if arrays else ()
+        env: dict[str, Any] = {}
+        for (ctype, pname), a in zip(self.ins, args):
+            value = a._a if isinstance(a, ndarray) else np.asarray(a, dtype=dtype_of(ctype, a))[()]
+            env[pname] = np.broadcast_to(value, shape) if isinstance(a, ndarray) else value
+        given = args[len(self.ins):]
+        outs = list(given) if given else [ndarray(np.empty(shape, dtype_of(t, 0.0))) for t, _ in self.outs]
+        for (ctype, pname), o in zip(self.outs, outs):
+            env[pname] = o._a.copy()
+        _kernel(self.name)
+        for declared, target, assign, code in self.statements:
+            value = eval(code, {"np": np}, env)  # noqa: S307 - our own translated kernel text
+            if assign != "=":
+                value = {"+=": np.add, "-=": np.subtract, "*=": np.multiply, "/=": np.divide}[assign](
+                    env[target], value)
+            out_type = next((t for t, n in self.outs if n == target), declared)
+            if out_type is not None:
+                value = np.asarray(value).astype(dtype_of(out_type, value), copy=False)
+            env[target] = value
+        for (_, pname), o in zip(self.outs, outs):
+            o._a[...] = env[pname]
+        return outs[0] if len(outs) == 1 else tuple(outs)

@@ -1,7 +1,8 @@
 """The same training run on every device: nn, losses, dropout, Adam and gradcheck through the xp idiom.
 
 On "cuda" (when a GPU is present) the loss curve must match the CPU run: the random
-draws (init, dropout masks) are made on the host, so both devices see the same numbers.
+draws (init, and here dropout masks too, with ``backend.mask_draws("host")``) are made on
+the host, so both devices see the same numbers.
 """
 from __future__ import annotations
 
@@ -12,6 +13,11 @@ from minigrad import Tensor, data, nn, optim
 
 
 def train_curve(device: str, steps: int = 25) -> list[float]:
+    with mg.backend.mask_draws("host"):  # the same dropout masks on both devices
+        return _train_curve(device, steps)
+
+
+def _train_curve(device: str, steps: int) -> list[float]:
     mg.manual_seed(3)
     X, y = data.make_moons(128, noise=0.15, seed=1)
     model = nn.MLP([2, 16, 16, 1], activation="relu", init="he", dropout=0.1).to(device)

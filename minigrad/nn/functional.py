@@ -12,7 +12,8 @@ from typing import Any, Iterable
 import numpy as np
 
 from .. import ops
-from ..backend import array_module, to_numpy
+from ..backend import array_module, check_later, device_of, to_numpy
+from ..kernels import kernel
 from ..ops import ShapeError
 from ..tensor import Tensor, apply, where
 from .attention import scaled_dot_product_attention  # noqa: F401 - PyTorch's nn.functional names
@@ -106,36 +107,58 @@ def cross_entropy(logits: Any, targets: Any, reduction: str = "mean") -> Tensor:
 
     ``logits`` has shape ``(n, classes)``; ``targets`` holds n class indices (integers, or
     floats that are whole numbers; shape ``(n,)`` or ``(n, 1)``). log_softmax subtracts
-    the row maximum first, so large logits do not overflow.
+    the row maximum first, so large logits do not overflow. Targets already on the GPU
+    are checked there, without making the host wait (see `_class_indices`).
     """
     x = _float(logits, "cross_entropy")
     if x.ndim != 2:
         raise ShapeError(f"cross_entropy: logits must have shape (n, classes), got {tuple(x.shape)}")
     n, classes = x.shape
-    t = to_numpy(targets)  # checked on the host: a bad class index must not reach the device as garbage
+    xp = array_module(x.data)
+    t = _class_indices(targets, n, classes, x)
+    if reduction in ("mean", "sum"):
+        # one fused op (log-softmax, pick, reduce; backward softmax - onehot): same numbers as the
+        # composed ops below, without their chain of intermediate (n, classes) arrays
+        return apply(ops.CrossEntropy, x, targets=t, reduction=reduction)
+    picked = x.log_softmax(axis=1)[Tensor(xp.arange(n)), Tensor(t)]
+    return _reduce(-picked, reduction, "cross_entropy")
+
+
+def _class_indices(targets: Any, n: int, classes: int, x: Tensor) -> Any:
+    """``targets`` as an integer index array on ``x``'s device, checked: n whole numbers in [0, classes).
+
+    Host targets are checked on the host (one copy to the device follows). Targets already
+    on the GPU stay there: their shape and dtype are checked at once, their values by a
+    kernel whose verdict `backend.check_later` reports at the next copy to the host, since
+    reading it now would stall every training step (PyTorch reports a bad index on CUDA
+    the same way, later). A bad index never reaches the gather as garbage silently: the
+    error is raised before any result reaches the host.
+    """
+    data = targets.data if isinstance(targets, Tensor) else targets
+    on_device = x.device == "cuda" and device_of(data) == "cuda"
+    t = data if on_device else to_numpy(targets)
     if t.ndim == 2 and t.shape[1] == 1:
         t = t[:, 0]
     if t.shape != (n,):
         raise ShapeError(f"cross_entropy: expected {n} class indices for logits {tuple(x.shape)}, "
                          f"got targets of shape {tuple(t.shape)}")
+    if t.dtype.kind not in "iuf":
+        raise TypeError(f"cross_entropy: targets must be integer class indices, got dtype {t.dtype}")
+    if on_device:
+        xp = array_module(t)
+        bad = kernel(xp, "bad_class_index")(t, float(classes)).any()
+        check_later(bad, f"cross_entropy: targets must be whole class indices in [0, {classes - 1}]; one of "
+                         "them was not (found on the GPU, reported at the first copy to the host after it)")
+        return t.astype(np.int64) if t.dtype.kind == "f" else t
     if t.dtype.kind == "f":
         if not np.all(np.isfinite(t)) or not np.all(t == np.round(t)):
             raise TypeError("cross_entropy: targets must be class indices (whole numbers), got fractional values; "
                             "for probabilities/one-hot targets use -(p * logits.log_softmax()).sum(axis=1)")
-    elif t.dtype.kind not in "iu":
-        raise TypeError(f"cross_entropy: targets must be integer class indices, got dtype {t.dtype}")
     t = t.astype(np.int64)
     if n and (t.min() < 0 or t.max() >= classes):
         raise ValueError(f"cross_entropy: class indices must be in [0, {classes - 1}], "
                          f"got values from {t.min()} to {t.max()}")
-    xp = array_module(x.data)
-    targets_on_device = xp.asarray(t)
-    if reduction in ("mean", "sum"):
-        # one fused op (log-softmax, pick, reduce; backward softmax - onehot): same numbers as the
-        # composed ops below, without their chain of intermediate (n, classes) arrays
-        return apply(ops.CrossEntropy, x, targets=targets_on_device, reduction=reduction)
-    picked = x.log_softmax(axis=1)[Tensor(xp.arange(n)), Tensor(targets_on_device)]
-    return _reduce(-picked, reduction, "cross_entropy")
+    return array_module(x.data).asarray(t)
 
 
 def masked_binary_cross_entropy_with_logits(logits: Any, targets: Any, mask: Any = None,

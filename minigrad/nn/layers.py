@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import no_grad
-from ..backend import array_module, default_device, rng, to_device
+from ..backend import array_module, default_device, keep_mask
 from ..ops import ShapeError
 from ..tensor import Tensor
 from . import init as initializers
@@ -148,8 +148,7 @@ class Dropout(Module):
     def forward(self, x: Tensor) -> Tensor:
         if not self.training or self.p == 0.0:
             return x
-        keep = rng().random(x.shape) >= self.p  # drawn on the host: same masks on CPU and GPU
-        keep = to_device(keep, x.device)
+        keep = keep_mask(x.shape, self.p, x.data)  # on x's device (backend.set_mask_draws: or on the host)
         self.last_mask = keep
         if self.p == 1.0:
             return x * 0.0
