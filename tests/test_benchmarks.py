@@ -56,28 +56,30 @@ def test_numpy_mlp_step_learns():
 
 def test_moons_are_the_demo_data():
     X, y = scalar_demo.moons()
-    assert len(X) == 100 and len(X[0]) == 2
-    assert sorted(set(y)) == [-1.0, 1.0] and y.count(1.0) == 50
+    assert X.shape == (100, 2) and X.dtype == np.float64
+    assert y.dtype.kind == "i" and sorted(set(y.tolist())) == [-1, 1] and int((y == 1).sum()) == 50
 
 
 def test_scalar_demo_matches_micrograd_step_for_step():
+    """Both engines run the notebook's loop from the same weights: the same losses, the same weights after."""
     pytest.importorskip("micrograd", reason="micrograd comes with the bench extra")
-    import random
-
-    from micrograd import nn as micro_nn
-    from micrograd.engine import Value as MicroValue
-
-    from minigrad import Value
-
     X, y = scalar_demo.moons()
     X, y = X[:20], y[:20]
-    random.seed(0)
-    theirs = micro_nn.MLP(2, [16, 16, 1])
-    model, params, _ = scalar_demo._minigrad_model(theirs)
-    for k in range(3):
-        expected = scalar_demo.demo_step(MicroValue, theirs, theirs.parameters(), X, y, k)
-        assert scalar_demo.demo_step(Value, model, params, X, y, k) == pytest.approx(expected, abs=1e-12)
-    np.testing.assert_allclose([p.data for p in params], [p.data for p in theirs.parameters()], atol=1e-12)
+    (MicroValue, theirs), (Value, ours) = scalar_demo.models("micrograd"), scalar_demo.models("minigrad")
+    expected = scalar_demo.demo_loop(MicroValue, theirs, X, y, 3)
+    assert scalar_demo.demo_loop(Value, ours, X, y, 3) == pytest.approx(expected, abs=1e-12)
+    assert expected[-1] < expected[0]  # it trains
+    np.testing.assert_allclose([p.data for p in ours.parameters()], [p.data for p in theirs.parameters()],
+                               atol=1e-12)
+
+
+def test_scalar_demo_child_reports_its_whole_loop(monkeypatch):
+    pytest.importorskip("micrograd", reason="micrograd comes with the bench extra")
+    import gc
+
+    monkeypatch.setattr(gc, "disable", lambda: None)  # the child switches the collector off for its process
+    result = scalar_demo.child("minigrad", 1, "nogc")
+    assert result["seconds"] > 0 and result["cpu"] > 0 and len(result["losses"]) == 1
 
 
 def test_minigrad_and_torch_lenet_steps_compute_the_same_losses():
