@@ -5,7 +5,8 @@ environment: OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE (set on some machines to wor
 around old OpenBLAS bugs, and a slowdown for a current NumPy) are removed for this
 process only, every BLAS (NumPy's OpenBLAS, PyTorch's) gets the same thread
 count so the ratios compare like with like, and glibc's heap trimming is turned off
-for everyone (see ``_MALLOC``).
+for everyone (see ``_MALLOC``). The fresh processes the benchmarks start (the scalar
+demo, start-up) inherit that environment; the header prints it.
 """
 from __future__ import annotations
 
@@ -78,12 +79,15 @@ def machine_header(threads: int) -> str:
                          f"[{os.path.basename(pool.get('filepath', ''))}]")
     except ImportError:
         lines.append("threadpoolctl not installed: BLAS kernel not reported")
+    import gc
+
     removed = [n for n in _BLAS_WORKAROUNDS if n not in os.environ]
-    lines.append(f"BLAS threads pinned to {threads} for NumPy and PyTorch; "
-                 f"unset for this run: {', '.join(removed) or 'nothing'}")
-    malloc = [f"{n}={os.environ[n]}" for n in _MALLOC if n in os.environ]
-    lines.append(f"glibc malloc for all competitors: {', '.join(malloc) or 'defaults'} "
-                 "(no heap trimming between steps)")
+    settings = [f"{n}={os.environ[n]}" for n in (*_THREAD_VARS, *_MALLOC) if n in os.environ]
+    lines.append("environment of every competitor (this process and every fresh process it starts): "
+                 f"{' '.join(settings) or 'as inherited'}; removed: {', '.join(removed) or 'nothing'}")
+    lines.append(f"BLAS threads pinned to {threads} for NumPy and PyTorch alike; glibc heap trimming off for all "
+                 "(see _MALLOC); garbage collector as Python starts it "
+                 f"(thresholds {gc.get_threshold()}), never collected by hand between runs")
     return "\n".join(lines)
 
 

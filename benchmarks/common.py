@@ -1,18 +1,67 @@
 """Timing helpers and the result table shared by every benchmark.
 
-The machines these run on are noisy (shared cores), so every comparison runs the
-competitors *interleaved in one process* (A, B, A, B, ...) and keeps the minimum of
-several repeats: the minimum is the run least disturbed by other work, and
-interleaving makes a slow period hit every competitor alike. Rounds are kept short
-(a few milliseconds) so that many of them fit between the other workers' time slices. Ratios are what we
-report; absolute times only say what this machine did today.
+What a user waits for is a whole run with the interpreter's defaults, so every
+measurement here is a run of consecutive calls timed as a whole: the garbage
+collector stays as Python starts it (no ``gc.collect()`` between calls or runs) and
+nothing keeps the fastest call. Competitors take turns run by run (A, B, C, then
+B, C, A, ...) so a slow period on the shared machine hits them all, and the table
+gives the median of the runs with their spread (lowest-highest). Ratios are what
+carry over to another machine; absolute times only say what this one did today.
 """
 from __future__ import annotations
 
-import gc
+import statistics
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
+
+
+@dataclass
+class Timing:
+    """Seconds per call over several whole runs: ``runs`` holds each run's time per call."""
+
+    runs: list[float] = field(default_factory=list)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.runs)
+
+    @property
+    def low(self) -> float:
+        return min(self.runs)
+
+    @property
+    def high(self) -> float:
+        return max(self.runs)
+
+
+def whole_runs(candidates: dict[str, Callable[[], object]], repeats: int = 5, calls: int = 10,
+               warmup: int = 1, finish: Callable[[], object] | None = None) -> dict[str, Timing]:
+    """Each candidate's time per call: ``repeats`` runs of ``calls`` consecutive calls, timed as a whole.
+
+    ``warmup`` untimed calls per candidate come first, once (a training loop's first
+    step builds buffers and warms caches: steady state is what a long run costs). The
+    runs rotate between candidates. ``finish`` is called before each run's clock stops
+    (a GPU synchronisation: asynchronous work counts where it is waited for).
+    """
+    for fn in candidates.values():
+        for _ in range(warmup):
+            fn()
+        if finish:
+            finish()
+    names = list(candidates)
+    timings = {name: Timing() for name in names}
+    clock = time.perf_counter
+    for r in range(repeats):
+        for name in names[r % len(names):] + names[:r % len(names)]:
+            fn = candidates[name]
+            start = clock()
+            for _ in range(calls):
+                fn()
+            if finish:
+                finish()
+            timings[name].runs.append((clock() - start) / calls)
+    return timings
 
 
 @dataclass
@@ -30,6 +79,7 @@ class Row:
     at_least: bool = False            # the target is a lower bound (speed-up wanted)
     note: str = ""
     compare: bool = True              # False: show the reference beside it, but no ratio (e.g. ~0 / ~0)
+    spread: str = ""                  # lowest-highest run of minigrad and of the reference (see timed_row)
 
     @property
     def ratio(self) -> float | None:
@@ -49,29 +99,23 @@ class Row:
         return measured <= self.target
 
 
-def interleaved(candidates: dict[str, Callable[[], object]], repeats: int = 5, number: int = 1,
-                warmup: int = 1) -> dict[str, float]:
-    """Seconds per call of each candidate: the fastest single call over ``repeats`` rounds.
+def timed_row(section: str, name: str, mine: Timing, reference: str = "", ref: Timing | None = None,
+              per: float = 1.0, unit: str = "s", **kwargs: object) -> Row:
+    """A row from whole-run timings: the medians (divided by ``per``, e.g. ops per call), both spreads."""
+    value = mine.median / per
+    if unit != "s":
+        scale, shown = 1.0, unit
+    else:
+        scale, shown = (1e6, "µs") if value < 1e-3 else (1e3, "ms") if value < 1 else (1.0, "s")
+    text = f"{len(mine.runs)} runs: minigrad {_spread(mine, scale / per, shown)}"
+    if ref is not None:
+        text += f"; {reference} {_spread(ref, scale / per, shown)}"
+    return Row(section, name, mine.median / per, unit, reference, ref.median / per if ref else None,
+               spread=text, **kwargs)  # type: ignore[arg-type]
 
-    In each round every candidate in turn gets ``warmup`` untimed calls (so its data is
-    back in the caches, as in a training loop where step follows step), then ``number``
-    timed calls. Rounds alternate between candidates, so load on the machine falls on all
-    of them. The garbage collector stays on (it is part of what a user pays) but a full
-    collection runs before each candidate's turn, so one candidate's garbage is not
-    charged to the next.
-    """
-    best = {name: float("inf") for name in candidates}
-    clock = time.perf_counter
-    for _ in range(repeats):
-        for name, fn in candidates.items():
-            gc.collect()
-            for _ in range(warmup):
-                fn()
-            for _ in range(number):
-                start = clock()
-                fn()
-                best[name] = min(best[name], clock() - start)
-    return best
+
+def _spread(t: Timing, scale: float, unit: str) -> str:
+    return f"{t.low * scale:.3g}-{t.high * scale:.3g} {unit}"
 
 
 def _fmt_value(value: float | None, unit: str) -> str:
@@ -97,11 +141,11 @@ def _fmt_target(row: Row) -> str:
         return ""
     if row.absolute:
         return f"{'>=' if row.at_least else '<='} {_fmt_value(row.target, row.unit)}"
-    return f"{'>=' if row.at_least else '<='} {row.target:g}x"
+    return f"{'>=' if row.at_least else '<='} {row.target:.3g}x"
 
 
 def format_table(rows: list[Row]) -> str:
-    """The side-by-side table: minigrad | reference | ratio | target | met."""
+    """The side-by-side table: minigrad | reference | ratio | target | met, each row's notes under it."""
     header = ("benchmark", "minigrad", "reference", "ratio", "target", "met")
     lines = []
     section = None
@@ -113,14 +157,19 @@ def format_table(rows: list[Row]) -> str:
         ref = f"{row.reference} {_fmt_value(row.ref_value, row.unit)}" if row.reference else ""
         ratio = f"{row.ratio:.2f}x" if row.ratio is not None else ""
         met = {True: "yes", False: "NO", None: ""}[row.met]
-        name = row.name + (f"  ({row.note})" if row.note else "")
-        body.append((name, _fmt_value(row.value, row.unit), ref, ratio, _fmt_target(row), met))
-    widths = [max(len(r[i]) for r in body + [header]) for i in range(len(header))]
-    widths[0] = min(widths[0], 70)
+        body.append((row.name, _fmt_value(row.value, row.unit), ref, ratio, _fmt_target(row), met))
+        if row.note:
+            body.append(("    " + row.note,))
+        if row.spread:
+            body.append(("    spread (lowest-highest run): " + row.spread,))
+    cells = [r for r in body if len(r) == len(header)] + [header]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
 
     def line(cells: tuple) -> str:
         if cells[0].startswith("## "):
             return cells[0][3:]
+        if len(cells) == 1:  # a note under its row
+            return "  " + cells[0]
         return "  " + "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
 
     lines.append(line(header))

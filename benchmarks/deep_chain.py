@@ -1,20 +1,20 @@
-"""Deep graphs: backward through a 100,000-op scalar chain and a 10,000-op tensor chain.
+"""Deep graphs: build and backpropagate a 100,000-op scalar chain and a 10,000-op tensor chain.
 
 The point is that the engine's topological sort is iterative (no RecursionError,
 no raised recursion limit) and that its cost per node stays flat. micrograd's
 recursive sort is tried on the same scalar chain to show why that matters; the
-tensor chain is compared with PyTorch on the same ops.
+tensor chain is compared with PyTorch on the same ops. Each run builds the chain and
+calls backward, timed as a whole with the collector as Python starts it; the table
+gives the median of the runs and their spread.
 """
 from __future__ import annotations
 
-import gc
 import sys
-import time
 from typing import Any, Callable
 
-from .common import Row
+from .common import Row, timed_row, whole_runs
 
-SECTION = "deep graphs (backward only, µs per node)"
+SECTION = "deep graphs (build + backward, µs per node)"
 
 
 def scalar_chain(value_cls: type, n: int) -> Any:
@@ -34,13 +34,10 @@ def tensor_chain(x: Any, n: int) -> Any:
     return y.sum()
 
 
-def backward_time(build: Callable[[], Any]) -> float:
-    """Seconds for ``build()``'s root to backpropagate (the graph is built untimed)."""
-    root = build()
-    gc.collect()
-    start = time.perf_counter()
-    root.backward()
-    return time.perf_counter() - start
+def build_and_backward(build: Callable[[], Any]) -> Callable[[], None]:
+    def run() -> None:
+        build().backward()
+    return run
 
 
 def run(quick: bool = False, **_: Any) -> list[Row]:
@@ -50,30 +47,28 @@ def run(quick: bool = False, **_: Any) -> list[Row]:
 
     import minigrad as mg
 
-    repeats = 2 if quick else 3
+    repeats = 3 if quick else 5
 
     # scalar: x * c + c' repeated; every op adds its result and its constant to the graph
     n = 100_000
-    best = min(backward_time(lambda: scalar_chain(mg.Value, n)) for _ in range(repeats))
+    t = whole_runs({"minigrad": build_and_backward(lambda: scalar_chain(mg.Value, n))}, repeats=repeats, calls=1)
     nodes = len(mg.topological_order(scalar_chain(mg.Value, n)))
     try:
-        backward_time(lambda: scalar_chain(MicroValue, n))
+        scalar_chain(MicroValue, n).backward()
         micro_note = "micrograd finished"
     except RecursionError:
         micro_note = f"micrograd: RecursionError at recursion limit {sys.getrecursionlimit()}"
-    rows = [Row(SECTION, f"scalar chain, {n:,} ops ({nodes:,} nodes)", best / nodes * 1e6, "µs/node",
-                note=micro_note)]
+    rows = [timed_row(SECTION, f"scalar chain, {n:,} ops ({nodes:,} nodes)", t["minigrad"], per=nodes / 1e6,
+                      unit="µs/node", note=micro_note)]
 
     # tensor: the same chain on a 16x16 tensor, against torch, alternating engines
     m = 10_000
     data = np.random.default_rng(0).standard_normal((16, 16)).astype(np.float32)
     xm = mg.Tensor(data, requires_grad=True)
     xt = torch.tensor(data, requires_grad=True)
-    best_m = best_t = float("inf")
-    for _ in range(repeats):
-        best_m = min(best_m, backward_time(lambda: tensor_chain(xm, m)))
-        best_t = min(best_t, backward_time(lambda: tensor_chain(xt, m)))
+    t = whole_runs({"minigrad": build_and_backward(lambda: tensor_chain(xm, m)),
+                    "torch": build_and_backward(lambda: tensor_chain(xt, m))}, repeats=repeats, calls=1)
     nodes = m + 2  # the ops, the final sum and the leaf
-    rows.append(Row(SECTION, f"tensor chain, {m:,} ops on 16x16", best_m / nodes * 1e6, "µs/node",
-                    "torch", best_t / nodes * 1e6))
+    rows.append(timed_row(SECTION, f"tensor chain, {m:,} ops on 16x16", t["minigrad"], "torch", t["torch"],
+                          per=nodes / 1e6, unit="µs/node"))
     return rows

@@ -22,7 +22,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .common import Row, interleaved
+from .common import Row, timed_row, whole_runs
 
 SECTION = "tensor training step: MLP 784-256-256-10, batch 128, float32, cross-entropy, Adam"
 MEM_SECTION = "memory (tracemalloc) of the MLP step"
@@ -216,7 +216,8 @@ def overhead_report(quick: bool = False) -> str:
     weights = initial_weights(sizes=TINY)
     x, y = batch(4, sizes=TINY)
     mg_step, np_step = minigrad_trainer(weights, x, y)[0], numpy_trainer(weights, x, y)
-    t = interleaved({"minigrad": mg_step, "numpy": np_step}, repeats=10 if quick else 30, number=10)
+    runs = whole_runs({"minigrad": mg_step, "numpy": np_step}, repeats=5, calls=100 if quick else 300)
+    t = {name: timing.median for name, timing in runs.items()}
     stats = _profile(mg_step, 300 if quick else 1000)
     steps = 300 if quick else 1000
     totals: dict[str, float] = {}
@@ -285,13 +286,14 @@ def run(quick: bool = False, **_: Any) -> tuple[list[Row], str]:
     losses = [(float(mg_step()), np_step(), float(torch_step())) for _ in range(5)]
     agree = max(max(abs(a - b), abs(a - c)) for a, b, c in losses)
 
-    # steady state (a warm-up step per turn) and the fastest single step: the least disturbed one
-    number, repeats = (5, 6) if quick else (5, 20)
-    t = interleaved({"minigrad": mg_step, "numpy": np_step, "torch": torch_step}, repeats=repeats, number=number)
+    # whole runs of consecutive steps, rotating between the three: median and spread per step
+    runs = whole_runs({"minigrad": mg_step, "numpy": np_step, "torch": torch_step}, repeats=5 if quick else 7,
+                      calls=10 if quick else 30)
+    t = {name: timing.median for name, timing in runs.items()}
     rows = [
-        Row(SECTION, "train step vs hand-written NumPy", t["minigrad"], "s", "numpy", t["numpy"], target=1.15,
-            note=which),
-        Row(SECTION, "train step vs PyTorch CPU", t["minigrad"], "s", "torch", t["torch"], target=1.3),
+        timed_row(SECTION, "train step vs hand-written NumPy", runs["minigrad"], "numpy", runs["numpy"], target=1.15,
+                  note=which),
+        timed_row(SECTION, "train step vs PyTorch CPU", runs["minigrad"], "torch", runs["torch"], target=1.3),
         Row(SECTION, "max |loss difference| in the first 5 steps (float32)", agree, "", target=1e-4, absolute=True),
     ]
 

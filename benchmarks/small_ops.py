@@ -10,7 +10,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .common import Row, interleaved
+from .common import Row, timed_row, whole_runs
 
 SECTION = "small-op overhead: 64x64 chains, forward + backward, per op"
 LENGTH = 100  # ops per chain
@@ -57,7 +57,7 @@ def run(quick: bool = False, **_: Any) -> list[Row]:
     mine, theirs = chains(bm), chains(bt)
 
     rows = []
-    repeats = 5 if quick else 15
+    repeats = 5 if quick else 7
     for name in mine:
         build_m, n_ops = mine[name]
         build_t, _ = theirs[name]
@@ -70,8 +70,8 @@ def run(quick: bool = False, **_: Any) -> list[Row]:
             build_t(xt).sum().backward()
             xt.grad = bt.grad = None
 
-        t = interleaved({"minigrad": run_m, "torch": run_t}, repeats=repeats, number=3)
+        t = whole_runs({"minigrad": run_m, "torch": run_t}, repeats=repeats, calls=10 if quick else 30)
         ops = n_ops + 1  # the final sum
-        rows.append(Row(SECTION, name, t["minigrad"] / ops * 1e6, "µs/op", "torch", t["torch"] / ops * 1e6,
-                        target=3.0))
+        row = timed_row(SECTION, name, t["minigrad"], "torch", t["torch"], per=ops / 1e6, unit="µs/op", target=3.0)
+        rows.append(row)
     return rows

@@ -44,7 +44,8 @@ What it models (each as CuPy 13/14 does it, see cupy/_core/core.pyx):
   of host data or Python numbers, host values written into a device array); and device-to-host
   copies, each of which is also a synchronisation (``get()``, ``float()``, ``bool()``,
   ``.item()``, ``repr`` ...), plus the syncs CuPy makes to size a result (boolean-mask
-  indexing, ``nonzero``). cuBLAS may launch more than one kernel per product and CuPy a second
+  indexing, ``nonzero``); ``cupyx.allow_synchronize(False)`` makes any of them raise
+  ``cupyx.DeviceSynchronized``, as CuPy does. cuBLAS may launch more than one kernel per product and CuPy a second
   one for some reductions: the counts are a floor a profiler can only confirm.
 * ``cupy.ElementwiseKernel(in_params, out_params, operation, name)`` runs its C operation
   translated to NumPy (a small subset of C: ``;``-separated assignments, declarations,
@@ -116,10 +117,36 @@ def _kernel(name: str) -> None:
     _counts[-1].kernel(name)
 
 
+class DeviceSynchronized(RuntimeError):
+    """``cupyx.DeviceSynchronized``: the host waited for the device where that was disallowed."""
+
+
+_sync_allowed = [True]
+
+
+class allow_synchronize:  # noqa: N801 - cupyx's name
+    """``cupyx.allow_synchronize(False)``: any sync inside the block raises `DeviceSynchronized`."""
+
+    def __init__(self, allow: bool):
+        self.allow = allow
+
+    def __enter__(self) -> None:
+        _sync_allowed.append(self.allow)
+
+    def __exit__(self, *exc: Any) -> None:
+        _sync_allowed.pop()
+
+
+def _sync() -> None:
+    if not _sync_allowed[-1]:
+        raise DeviceSynchronized("device synchronization was detected while disallowed")
+    _counts[-1].syncs += 1
+
+
 def _to_host() -> None:
     """A device-to-host copy: the host waits for the device (a sync)."""
+    _sync()
     _counts[-1].d2h += 1
-    _counts[-1].syncs += 1
 
 
 def _launches(result: Any, sources: Any, name: str) -> None:
@@ -216,7 +243,7 @@ class _Device:
 
     def synchronize(self) -> None:
         """Nothing to wait for (the fake computes synchronously); counted as a sync."""
-        _counts[-1].syncs += 1
+        _sync()
 
 
 def _binary(ufunc: np.ufunc, reflected: bool = False):
@@ -526,6 +553,7 @@ def make_cupy() -> tuple[types.ModuleType, types.ModuleType]:
         _kernel("scatter_add")
         np.add.at(a._a, _wrap_around(_unwrap(slices, allow_host=True), a.shape), _unwrap(value, allow_host=True))
     cupyx.scatter_add = scatter_add
+    cupyx.allow_synchronize, cupyx.DeviceSynchronized = allow_synchronize, DeviceSynchronized
     return cupy, cupyx
 
 

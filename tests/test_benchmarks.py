@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from benchmarks import mlp, scalar_demo
-from benchmarks.common import Row, format_table, interleaved
+from benchmarks.common import Row, Timing, format_table, timed_row, whole_runs
 
 
 def test_ratio_targets_are_marked():
@@ -22,18 +22,24 @@ def test_ratio_targets_are_marked():
     assert "1.00x" in table and "2.00x" in table and "NO" in table and "yes" in table
 
 
-def test_interleaved_keeps_the_minimum_per_call():
-    calls = {"a": 0, "b": 0}
+def test_whole_runs_time_consecutive_calls_and_rotate_the_order():
+    calls = []
+    timings = whole_runs({"a": lambda: calls.append("a"), "b": lambda: calls.append("b")}, repeats=3, calls=2,
+                         warmup=1)
+    assert calls[:2] == ["a", "b"]  # the warm-up calls, once each
+    runs = calls[2:]
+    assert runs == ["a", "a", "b", "b", "b", "b", "a", "a", "a", "a", "b", "b"]  # runs of 2, who starts rotates
+    assert all(len(t.runs) == 3 and t.low <= t.median <= t.high for t in timings.values())
 
-    def a():
-        calls["a"] += 1
 
-    def b():
-        calls["b"] += 1
-
-    best = interleaved({"a": a, "b": b}, repeats=3, number=2, warmup=1)
-    assert calls == {"a": 9, "b": 9}  # each round: one warm-up call and two timed calls
-    assert set(best) == {"a", "b"} and all(t >= 0 for t in best.values())
+def test_timed_row_reports_medians_and_spreads():
+    mine, theirs = Timing([1.0, 3.0, 2.0]), Timing([4.0, 4.0, 5.0])
+    row = timed_row("s", "step", mine, "numpy", theirs, target=1.15)
+    assert (row.value, row.ref_value, row.met) == (2.0, 4.0, True)
+    assert "3 runs" in row.spread and "1-3 s" in row.spread and "4-5 s" in row.spread
+    per_op = timed_row("s", "add", Timing([2e-4]), per=100 / 1e6, unit="µs/op")
+    assert per_op.value == pytest.approx(2.0)
+    assert "spread" in format_table([row, per_op])
 
 
 def test_minigrad_and_numpy_mlp_steps_compute_the_same_losses():

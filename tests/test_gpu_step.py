@@ -155,3 +155,19 @@ def test_the_fake_kernel_refuses_what_it_cannot_run(cuda):
     for operation in ("z = (float)x", "z = x && y", "z = x[0]"):
         with pytest.raises(NotImplementedError):
             cuda.ElementwiseKernel("T x, T y", "T z", operation, "bad")
+
+
+@pytest.mark.gpu
+def test_training_steps_on_the_gpu_never_make_the_host_wait():
+    """On the GPU the tests run on (a real one, or the fake with -p tests.fake_cuda_plugin): no sync in a step."""
+    import cupyx
+
+    if not hasattr(cupyx, "allow_synchronize"):
+        pytest.skip("this CuPy has no cupyx.allow_synchronize; the fake's counts above are the check")
+    step, _, _ = mlp_step("cuda", batch=64)
+    step()
+    step()  # kernels compiled and optimizer buffers made: from here on every step is alike
+    with cupyx.allow_synchronize(False):
+        for _ in range(3):
+            loss = step()
+    assert np.isfinite(loss.item())
