@@ -4,19 +4,18 @@ conv 1->6 5x5, ReLU, max-pool 2, conv 6->16 5x5, ReLU, max-pool 2, flatten, 256-
 ReLUs; a batch of 64 28x28 images, float32, cross-entropy, Adam. Both start from the same
 weights on the same batch. The target (issue 17): minigrad's step within 3x of PyTorch's.
 
-Timing: the two steps run interleaved in rounds (a warm-up step, then ``number`` timed steps
-each turn); the row shows the median round, and the text the spread (min, quartiles, max) of
-both and of the per-round ratio, since a shared machine's load moves both together.
+Timing: whole runs of ``number`` consecutive steps, the two taking turns (`common.whole_runs`:
+the collector left as Python starts it); the row shows the median run, and the text the spread
+(min, quartiles, max) of both and of the per-round ratio, since a shared machine's load moves
+both together.
 """
 from __future__ import annotations
 
-import gc
-import time
 from typing import Any, Callable
 
 import numpy as np
 
-from .common import Row
+from .common import Row, whole_runs
 
 SECTION = "conv training step: LeNet (conv 1-6-16 5x5, max-pool, 256-120-84-10), batch 64 of 28x28, Adam"
 LR, BETAS, EPS = 1e-3, (0.9, 0.999), 1e-8
@@ -85,20 +84,6 @@ def torch_trainer(weights: list[np.ndarray], x: np.ndarray, y: np.ndarray) -> Ca
     return step
 
 
-def interleaved_rounds(candidates: dict[str, Callable[[], Any]], rounds: int, number: int) -> dict[str, list[float]]:
-    """Seconds per call of each candidate in every round (A, B, A, B, ...), each turn a warm-up call first."""
-    times: dict[str, list[float]] = {name: [] for name in candidates}
-    for _ in range(rounds):
-        for name, fn in candidates.items():
-            gc.collect()
-            fn()
-            start = time.perf_counter()
-            for _ in range(number):
-                fn()
-            times[name].append((time.perf_counter() - start) / number)
-    return times
-
-
 def _spread(values: list[float], scale: float = 1.0, unit: str = "") -> str:
     q = np.percentile(np.asarray(values) * scale, [0, 25, 50, 75, 100])
     return f"median {q[2]:.2f}{unit} (min {q[0]:.2f}, quartiles {q[1]:.2f}-{q[3]:.2f}, max {q[4]:.2f})"
@@ -113,7 +98,7 @@ def run(quick: bool = False, **_: Any) -> tuple[list[Row], str]:
     losses = [(steps["minigrad"](), steps["torch"]()) for _ in range(3)]  # the same computation, step by step
     agree = max(abs(a - b) for a, b in losses)
     rounds, number = (5, 2) if quick else (15, 5)
-    t = interleaved_rounds(steps, rounds, number)
+    t = {name: timing.runs for name, timing in whole_runs(steps, repeats=rounds, calls=number).items()}
     ratios = [a / b for a, b in zip(t["minigrad"], t["torch"])]
     median = {name: float(np.median(v)) for name, v in t.items()}
     rows = [
