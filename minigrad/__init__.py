@@ -19,7 +19,7 @@ from .tensor import (Tensor, arange, cat, full, maximum, ones, ones_like, rand, 
 
 __version__ = "0.1.0"
 
-_SUBMODULES = {"nn", "optim", "data", "metrics", "diagnose", "health", "viz", "serialize", "lessons"}
+_SUBMODULES = {"nn", "optim", "data", "metrics", "diagnose", "health", "train", "viz", "serialize", "lessons"}
 # name -> (module, attribute): public functions that live in lazily imported modules
 _LAZY = {
     "save": ("minigrad.serialize", "save"),

@@ -449,20 +449,3 @@ def test_train_stops_at_the_first_nan_and_names_the_layer():
     out, _ = scripted("model = nn.MLP([2, 4, 1])\nX, y = data.make_moons(50)\nX[3, 0] = float('nan')\n"
                       ":train model X y epochs=2\n")
     assert "the input batch of the model contains NaN or inf" in out
-
-
-def test_an_update_that_overflows_the_weights_is_undone():
-    from minigrad import diagnose, nn, optim
-    from repl.commands.train import guarded_step
-
-    mg.manual_seed(0)
-    model = nn.MLP([2, 4, 1])
-    before = [p.numpy().copy() for p in model.parameters()]
-    opt = optim.SGD(model.parameters(), lr=1e38)
-    x, y = mg.Tensor(np.ones((8, 2))), mg.Tensor(np.ones((8, 1)))
-    with diagnose.Monitor(model) as monitor, np.errstate(over="ignore", invalid="ignore"):
-        loss, problem = guarded_step(model, opt, monitor, lambda out, t: (out * 1e4).sum(), x, y, 1e38)
-    assert np.isfinite(loss)
-    assert problem.startswith("the update made layers.") and "lr=1e+38" in problem
-    for p, old in zip(model.parameters(), before):
-        np.testing.assert_array_equal(p.numpy(), old)

@@ -23,7 +23,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 import numpy as np
 
 from ..backend import to_numpy
-from ..health import EXPLODING, VANISHING, classify
+from ..health import EXPLODING, RELATIVE_VANISHING, VANISHING, classify, largest
 
 MIN_WIDTH = 30
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -109,18 +109,20 @@ def host_array(x: Any) -> np.ndarray:
 
 # -- gradient-norm bars ---------------------------------------------------------------------------------
 def bars(values: Mapping[str, float] | Sequence[Any], width: int | None = None, color: bool | None = None,
-         title: str | None = None) -> str:
+         title: str | None = None, relative: bool = False) -> str:
     """Horizontal bars of per-layer gradient norms on a log axis.
 
     ``values`` maps layer names to norms (or is a list of ``(name, norm)`` pairs, or
     of norms). The left of the axis is shaded as the vanishing band (< 1e-7), the
     right as the exploding band (> 1e3); the flag column says VAN/EXP/NaN/ok, or ZERO for
-    a gradient of exactly 0.
+    a gradient of exactly 0. ``relative=True`` (the layers of one model): a norm under
+    `health.RELATIVE_VANISHING` of the largest one is VAN too.
     """
     width, on = terminal_width(width), color_enabled(color)
     items = _named(values)
     if not items:
         raise ValueError("bars: no values to show")
+    reference = largest([v for _, v in items]) if relative else None
     logs = [math.log10(v) for _, v in items if math.isfinite(v) and v > 0]
     lo_exp = max(-30, min([-9] + [math.floor(x) for x in logs]))
     hi_exp = min(30, max([4] + [math.ceil(x) for x in logs]))
@@ -135,7 +137,7 @@ def bars(values: Mapping[str, float] | Sequence[Any], width: int | None = None, 
     van_col, exp_col = column(math.log10(VANISHING)), column(math.log10(EXPLODING))
     lines = [_fit(title, width)] if title else []
     for name, v in items:
-        flag = classify(v)
+        flag = classify(v, reference)
         filled = bar_w if flag == "non-finite" else (0 if v <= 0 else max(1, min(bar_w, column(math.log10(v)))))
         fill_char = ("█" if on else "#") if flag != "non-finite" else "?"
         fill_code = {"ok": _GREEN, "zero": _BLUE, "vanishing": _BLUE, "exploding": _RED, "non-finite": _MAGENTA}[flag]
@@ -149,6 +151,9 @@ def bars(values: Mapping[str, float] | Sequence[Any], width: int | None = None, 
     lines.append(" " * (name_w + 1) + _axis(lo_exp, hi_exp, bar_w) + " " * 15)
     band_key = (f"{'░' if on else '.'} vanishing < 1e-7   {'░' if on else ':'} exploding > 1e3   log scale")
     lines.append(_fit(" " * (name_w + 1) + band_key, width))
+    if relative:
+        lines.append(_fit(" " * (name_w + 1) + f"VAN also: under 1/{1 / RELATIVE_VANISHING:g} of the largest layer's",
+                          width))
     return "\n".join(lines)
 
 

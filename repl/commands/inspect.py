@@ -109,12 +109,15 @@ def inspect_command(session: Session, argline: str) -> None:
     if y is not None and loss_fn is None:
         import numpy as np
 
-        from .train import _choose_loss
+        from minigrad.train import choose_loss
 
         with mg.no_grad():
             out_dim = int(np.prod(model(Xt[:2]).shape[1:]) or 1)
         y = to_numpy(y)
-        loss_name, loss_fn = _choose_loss(None, model, y, out_dim)
+        try:
+            loss_name, loss_fn = choose_loss(None, model, y, out_dim)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
         if loss_name != "ce":
             y = y.reshape(len(y), -1).astype(np.float32)
     yt = mg.Tensor(y, device=device) if y is not None else None

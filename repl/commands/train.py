@@ -1,15 +1,17 @@
 """``:train MODEL DATA [options]``: train a model while watching it learn, refreshed in place.
 
 DATA is ``X y`` (two expressions), one expression giving ``(X, y)``, or the name of
-a toy data set (``moons``, ``flower``, ``circles``, ``spirals``, ``xor``, ``blobs``).
-Ctrl-C stops after the current mini-batch: the model keeps everything it learned
-and the loss history stays in ``_train`` (a later ``:train`` of the same model
-continues the curve).
+a toy data set (``moons``, ``noisy_moons``, ``flower``, ``circles``, ``spirals``,
+``xor``, ``blobs``). The training itself is `minigrad.train.fit`; this module draws
+it: train and dev loss/accuracy and their gap, per-layer gradient norms over each
+epoch, the decision boundary, dropout masks. Ctrl-C stops after the current
+mini-batch: the model keeps everything it learned and the history stays in ``_train``
+(a later ``:train`` of the same model continues the curve).
 """
 from __future__ import annotations
 
-import math
 import signal
+import textwrap
 import time
 import weakref
 from dataclasses import dataclass, field
@@ -18,43 +20,19 @@ from typing import Any
 from ..registry import CommandError, command, split_options
 from ..session import Session
 from ..style import fmt, paint
-from .train_view import LiveView, dropout_masks, epoch_line, frame, layer_grad_norms
+from .train_view import LiveView, dropout_masks, epoch_line, frame, summary_lines, wrapped
 
-DATASETS = ("moons", "flower", "circles", "spirals", "xor", "blobs")
+# name -> (how to make it, how to describe it); noisy_moons is small and noisy enough that a big
+# network overfits it (train 100%, dev ~80%): the set on which L2 and dropout close a visible gap
+DATASETS = {
+    "moons": ("make_moons", {}), "noisy_moons": ("make_moons", {"n": 80, "noise": 0.3}),
+    "flower": ("make_flower", {}), "circles": ("make_circles", {}), "spirals": ("make_spirals", {}),
+    "xor": ("make_xor", {}), "blobs": ("make_blobs", {}),
+}
 OPTIMIZERS = ("sgd", "momentum", "rmsprop", "adam")
 LOSSES = ("bce", "ce", "mse")
-DEFAULT_LR = {"sgd": 0.1, "momentum": 0.05, "rmsprop": 0.01, "adam": 0.01}
-OPTIONS = ("epochs", "lr", "opt", "batch", "loss", "every", "seed")
+OPTIONS = ("epochs", "lr", "opt", "batch", "loss", "every", "seed", "dev", "l2", "dropout")
 FRAME_SECONDS = 0.1  # redraw at most ~10 times a second: drawing must not slow training down
-
-
-def guarded_step(model: Any, optimizer: Any, monitor: Any, loss_fn: Any, x: Any, y: Any,
-                 lr: float) -> tuple[float, str]:
-    """One training step that refuses to leave NaN/inf behind: (the loss, why it stopped or "").
-
-    The monitor raises `NonFiniteError` naming the layer whose forward or backward
-    first produced a NaN/inf; a non-finite loss or an update that overflows the
-    weights is caught here, and then the parameters go back to their values before
-    this step, so the model a learner keeps is the last finite one.
-    """
-    from minigrad import diagnose
-
-    loss = loss_fn(model(x), y)
-    value = loss.item()
-    if not math.isfinite(value):
-        return value, "the loss is NaN or inf while every layer's output is finite: check the loss (log of 0?)"
-    loss.backward()
-    monitor.check_gradients()
-    params = [(name, p) for name, p in model.named_parameters() if p.requires_grad]
-    before = [p.data.copy() for _, p in params]
-    optimizer.step()
-    for name, p in params:
-        if not diagnose.finite(p.data):
-            for (_, q), kept in zip(params, before):
-                q.data = kept
-            return value, (f"the update made {name} NaN or inf (its gradient was finite): "
-                           f"the learning rate lr={fmt(lr)} is too large for these weights")
-    return value, ""
 
 
 @dataclass
@@ -72,8 +50,11 @@ class TrainState:
 class TrainLog:
     """What a learner can look at after training (kept in the namespace as ``_train``)."""
 
-    losses: list[float] = field(default_factory=list)  # one per epoch
-    grad_norms: list[dict] = field(default_factory=list)  # per epoch: layer -> ‖grad‖ of the last batch
+    losses: list[float] = field(default_factory=list)  # per epoch: training loss (eval mode, after the epoch)
+    dev_losses: list[float] = field(default_factory=list)  # per epoch, when there is a dev set
+    grad_norms: list[dict] = field(default_factory=list)  # per epoch: layer -> mean of its mini-batch ‖grad‖
+    records: list = field(default_factory=list)  # the minigrad.train.EpochRecord of every epoch
+    runs: list[dict] = field(default_factory=list)  # one summary per :train (settings, final numbers, gap)
     epochs_done: int = 0
     stopped: bool = False
     nonfinite: str = ""  # why training stopped at a NaN/inf, naming the layer ("" if it did not)
@@ -83,7 +64,7 @@ class TrainLog:
     def __repr__(self) -> str:
         last = fmt(self.losses[-1], 4) if self.losses else "—"
         state = ", stopped by Ctrl-C" if self.stopped else ""
-        return f"TrainLog(epochs={self.epochs_done}, last loss={last}{state}; .losses, .grad_norms)"
+        return f"TrainLog(epochs={self.epochs_done}, last loss={last}{state}; .losses, .grad_norms, .records)"
 
 
 class _StopFlag:
@@ -109,10 +90,14 @@ class _StopFlag:
 
 
 # -- arguments ----------------------------------------------------------------------------------
-def _dataset(name: str) -> tuple[Any, Any]:
+def _dataset(name: str, seed: int | None = None) -> tuple[Any, Any, str]:
+    """A toy set by name, with its own default seed unless one is given (a dev set is another draw)."""
     from minigrad import data
 
-    return getattr(data, f"make_{name}")()
+    maker, kwargs = DATASETS[name]
+    kwargs = {**kwargs, **({"seed": seed} if seed is not None else {})}
+    shown = ", ".join(f"{k}={v}" for k, v in kwargs.items())
+    return (*getattr(data, maker)(**kwargs), f"data.{maker}({shown})")
 
 
 def parse_data(session: Session, positional: list[str]) -> tuple[Any, Any, str]:
@@ -120,8 +105,7 @@ def parse_data(session: Session, positional: list[str]) -> tuple[Any, Any, str]:
     if len(positional) == 1:
         name = positional[0]
         if name in DATASETS and name not in session.namespace:
-            X, y = _dataset(name)
-            return X, y, f"data.make_{name}()"
+            return _dataset(name)
         value = session.eval(name)
         if isinstance(value, tuple) and len(value) == 2:
             return value[0], value[1], name
@@ -143,70 +127,74 @@ def _number(options: dict, key: str, kind: type, default: Any, minimum: float = 
     return value
 
 
-def _choose_loss(name: str | None, model: Any, y: Any, out_dim: int) -> tuple[str, Any]:
-    """The loss function: the one named, else one that fits the targets and the output width."""
-    import numpy as np
-    from minigrad.backend import to_numpy
-    from minigrad.nn import functional as F
-
-    y_arr = to_numpy(y)
-    classes = np.unique(y_arr) if y_arr.dtype.kind in "iub" or y_arr.size and np.all(y_arr == np.round(y_arr)) else []
-    if name is None:
-        if y_arr.dtype.kind in "iu" and out_dim > 1:
-            name = "ce"
-        elif out_dim == 1 and set(np.unique(y_arr)).issubset({0, 1}):
-            name = "bce"
-        elif y_arr.dtype.kind in "iu" and out_dim == 1 and len(classes) > 2:
-            raise CommandError(f"the targets are {len(classes)} classes but the model has 1 output: give it one "
-                               f"output per class (e.g. nn.MLP([2, 16, {len(classes)}])) for loss=ce, "
-                               "or say loss=mse to fit the class numbers")
-        else:
-            name = "mse"
-    if name not in LOSSES:
-        raise CommandError(f"loss= must be one of {', '.join(LOSSES)}, got {name!r}")
-    if name == "ce":
-        if out_dim < 2:
-            raise CommandError("loss=ce needs one output per class, but the model has 1 output "
-                               "(two classes with one output: loss=bce)")
-        if len(classes) == 0 or classes.min() < 0 or classes.max() >= out_dim:
-            raise CommandError(f"loss=ce needs whole-number class targets in 0..{out_dim - 1} "
-                               f"(the model has {out_dim} outputs)")
-    if name == "bce":
-        ends_in_sigmoid = type(list(model.modules())[-1]).__name__ == "Sigmoid"
-        return ("bce", F.binary_cross_entropy if ends_in_sigmoid else F.binary_cross_entropy_with_logits)
-    return name, F.cross_entropy if name == "ce" else F.mse_loss
+def _fraction_or_data(session: Session, text: str) -> tuple[Any, str]:
+    """``dev=0.3`` (a fraction of DATA held out) or ``dev=NAME`` (a second data set: (X, y) or a toy set)."""
+    try:
+        value = float(text)
+    except ValueError:
+        pass
+    else:
+        if not 0 < value < 1:
+            raise CommandError(f"dev= takes a fraction between 0 and 1 to hold out, or a data set; got {text}")
+        return value, f"{value:.0%} held out"
+    if text in DATASETS and text not in session.namespace:
+        X, y, described = _dataset(text, seed=1000)  # not the training draw
+        return (X, y), described
+    value = session.eval(text)
+    if not (isinstance(value, tuple) and len(value) == 2):
+        raise CommandError(f"dev={text} should be a fraction (dev=0.3), (X, y), or a data set name: "
+                           f"{', '.join(DATASETS)}")
+    return value, text
 
 
-def _optimizer(name: str, params: list, lr: float):
-    from minigrad import optim
+def _set_dropout(model: Any, model_name: str, p: float) -> int:
+    """Set p of every Dropout layer of the model; the number of layers changed."""
+    layers = [m for m in model.modules() if type(m).__name__ == "Dropout"]
+    if not layers:
+        raise CommandError(f"{model_name} has no Dropout layers to set: build it with them, e.g. "
+                           f"{model_name} = nn.MLP([2, 64, 64, 1], dropout=0.2)")
+    if not 0 <= p < 1:
+        raise CommandError(f"dropout= is the probability of dropping a unit, in [0, 1); got {p}")
+    for m in layers:
+        m.p = p
+    return len(layers)
 
-    if name == "sgd":
-        return optim.SGD(params, lr=lr)
-    if name == "momentum":
-        return optim.SGD(params, lr=lr, momentum=0.9)
-    if name == "rmsprop":
-        return optim.RMSprop(params, lr=lr)
-    if name == "adam":
-        return optim.Adam(params, lr=lr)
-    raise CommandError(f"opt= must be one of {', '.join(OPTIMIZERS)}, got {name!r}")
+
+def _dropout_of(model: Any) -> float | None:
+    ps = [m.p for m in model.modules() if type(m).__name__ == "Dropout"]
+    return max(ps) if ps else None
 
 
 # -- the command --------------------------------------------------------------------------------
-@command("train", ":train MODEL DATA [epochs= lr= opt= batch= loss=]",
+@command("train", ":train MODEL DATA [epochs= lr= opt= batch= loss= dev= l2= dropout=]",
          "train with a live view: loss, gradients, boundary",
          details="""
 DATA is X y, one expression giving (X, y), or a toy set:
-  moons flower circles spirals xor blobs.
+  moons noisy_moons flower circles spirals xor blobs
+  (noisy_moons: 80 noisy points, small enough for a big network to overfit).
 Options: epochs=N (100)  lr=X (adam/rmsprop 0.01, momentum 0.05, sgd 0.1)
   opt=sgd|momentum|rmsprop|adam (adam)  batch=N (64)  loss=bce|ce|mse
   (default from the targets: 0/1 with one output: bce on logits; integer
   classes: ce; else mse)  seed=N (reseed first)
+  dev=0.3 (hold out 30% as a dev set) or dev=NAME (a second set: (X, y) or a
+  toy set name): the view shows train and dev loss/accuracy and the gap, and
+  the summary names the diagnosis (bias or variance).
+  l2=LAMBDA (L2 regularization, the course's lambda/(2m) * sum of W squared)
+  dropout=P (set p of the model's Dropout layers)
   every=N (without a terminal: print a progress line every N epochs)
+The gradient bars show each layer's gradient norm averaged over the epoch's
+mini-batches, flagged as minigrad.health says: VAN below 1e-7 or below 1/100
+of the largest layer, EXP above 1e3. After training the model is in eval mode.
 The view refreshes in place; Ctrl-C stops after the current mini-batch and the
-model keeps what it learned. The loss history is in _train (training the same
-model again continues it).
-Example:  model = nn.MLP([2, 16, 16, 1])
-          :train model moons epochs=200""",
+model keeps what it learned. The history is in _train (training the same
+model again continues it, and the summary compares the runs).
+Make gradients vanish or explode in one line, then train and watch the bars:
+  deep = nn.MLP([2] + [32]*6 + [1], activation='sigmoid')    # vanishing
+  boom = nn.MLP([2] + [32]*6 + [1], activation='relu', init=1.0)  # exploding
+Regularization against overfitting:
+  big = nn.MLP([2, 128, 128, 1], dropout=0.0)
+  :train big noisy_moons dev=0.3 epochs=300 seed=0
+  :train big noisy_moons dev=0.3 epochs=300 seed=0 l2=1""",
          words=[*DATASETS, *(f"{o}=" for o in OPTIONS), *(f"opt={o}" for o in OPTIMIZERS),
                 *(f"loss={o}" for o in LOSSES)])
 def train_command(session: Session, argline: str) -> None:
@@ -228,12 +216,26 @@ def train_command(session: Session, argline: str) -> None:
     opt_name = options.get("opt", "adam")
     if opt_name not in OPTIMIZERS:
         raise CommandError(f"opt= must be one of {', '.join(OPTIMIZERS)}, got {opt_name!r}")
+    from minigrad.train import DEFAULT_LR
+
     settings = {
         "epochs": _number(options, "epochs", int, 100),
         "lr": _number(options, "lr", float, DEFAULT_LR[opt_name]),
         "batch": _number(options, "batch", int, 64),
         "every": _number(options, "every", int, 0, minimum=-1),
+        "l2": _number(options, "l2", float, 0.0, minimum=-1.0),
+        "dev": None, "dev_described": "",
     }
+    if settings["l2"] < 0:
+        raise CommandError(f"l2= must be 0 or more, got {settings['l2']}")
+    if "dev" in options:
+        settings["dev"], settings["dev_described"] = _fraction_or_data(session, options["dev"])
+    if "dropout" in options:
+        try:
+            p = float(options["dropout"])
+        except ValueError:
+            raise CommandError(f"dropout= needs a number, got {options['dropout']!r}") from None
+        _set_dropout(model, positional[0], p)
     if "seed" in options:
         import minigrad as mg
 
@@ -248,121 +250,95 @@ def model_device(model: Any) -> str:
     return device if device in ("cpu", "cuda") else "cpu"
 
 
+def _run_settings(opt_name: str, lr: float, l2: float, dropout: float | None) -> str:
+    text = f"opt={opt_name} lr={fmt(lr)} l2={fmt(l2)}"
+    return text + (f" dropout={fmt(dropout)}" if dropout is not None else "")
+
+
 def run(session: Session, model: Any, model_name: str, X: Any, y: Any, described: str, opt_name: str,
-        loss_name: str | None, epochs: int, lr: float, batch: int, every: int) -> TrainLog:
+        loss_name: str | None, epochs: int, lr: float, batch: int, every: int, l2: float = 0.0,
+        dev: Any = None, dev_described: str = "") -> TrainLog:
+    """Train with `minigrad.train.fit` and draw each epoch; the summary compares with the last run."""
     import numpy as np
-    import minigrad as mg
-    from minigrad import data, diagnose
+    from minigrad import train
     from minigrad.backend import to_numpy
     from minigrad.viz import term
 
-    device = model_device(model)
-    X_arr, y_arr = to_numpy(X), to_numpy(y)
-    if len(X_arr) != len(y_arr):
-        raise CommandError(f"X has {len(X_arr)} rows but y has {len(y_arr)}")
-    if X_arr.dtype.kind == "f" and X_arr.dtype != np.float32:
-        X_arr = X_arr.astype(np.float32)
-    try:
-        with mg.no_grad():
-            out_dim = int(np.prod(model(mg.Tensor(X_arr[:2], device=device)).shape[1:]) or 1)
-    except ValueError as exc:  # ShapeError included: say it in one line, naming the data's shape
-        raise CommandError(f"{model_name} does not take X of shape {X_arr.shape}: {exc}") from None
-    loss_name, loss_fn = _choose_loss(loss_name, model, y_arr, out_dim)
-    if loss_name in ("bce", "mse") and y_arr.ndim == 1 and out_dim == 1:
-        y_arr = y_arr.reshape(-1, 1)
-    if loss_name in ("bce", "mse"):
-        y_arr = y_arr.astype(np.float32)
     state = session.state(TrainState)
-    logs = state.logs
-    log = logs.get(model) or TrainLog()
-    logs[model] = log
+    log = state.logs.get(model) or TrainLog()
     if log.optimizer is None or log.optimizer_key != (opt_name, lr):  # same settings: keep Adam's/momentum's state
-        log.optimizer, log.optimizer_key = _optimizer(opt_name, model.parameters(), lr), (opt_name, lr)
-    optimizer = log.optimizer
-    log.stopped = False
+        log.optimizer, log.optimizer_key = train.make_optimizer(opt_name, model.parameters(), lr), (opt_name, lr)
+    stop = _StopFlag()
+    try:
+        fitting = train.fit(model, X, y, epochs=epochs, optimizer=log.optimizer, batch_size=batch, loss=loss_name,
+                            dev=dev, l2=l2, stop=lambda: stop.raised)
+    except ValueError as exc:
+        message = str(exc).replace("the model does not", f"{model_name} does not")
+        raise CommandError(message) from None
+    state.logs[model] = log
+    log.stopped, log.nonfinite = False, ""
     session.namespace["_train"] = log
-    two_d = X_arr.ndim == 2 and X_arr.shape[1] == 2
-
-    def predict(grid: Any) -> Any:
-        was_training = getattr(model, "training", True)
-        model.eval()
-        try:
-            with mg.no_grad():
-                return model(mg.Tensor(np.asarray(grid, dtype=np.float32), device=device)).numpy()
-        finally:
-            model.train(was_training)
-
-    def accuracy() -> float | None:
-        if loss_name == "mse":
-            return None
-        scores = predict(X_arr)
-        if loss_name == "ce":
-            guess = scores.argmax(axis=1)
-            return float((guess == y_arr.reshape(-1)).mean())
-        threshold = 0.5 if loss_fn.__name__ == "binary_cross_entropy" else 0.0
-        return float(((scores > threshold) == (y_arr > 0.5)).mean())
-
+    X_host, y_host = to_numpy(fitting.X_train), to_numpy(fitting.y_train)  # once, for the picture's points
     state.model_name = model_name
-    state.data[model] = (X_arr, y_arr, loss_fn, described)
+    state.data[model] = (X_host, y_host, fitting.loss_fn, described)
+    two_d = X_host.ndim == 2 and X_host.shape[1] == 2
     view = LiveView(session.out, in_place=session.interactive)
-    title = (f":train {model_name} on {described}: {len(X_arr)} examples, opt={opt_name} lr={fmt(lr)} "
-             f"batch={batch} loss={loss_name}")
+    dev_text = f", dev: {dev_described} ({fitting.n_dev})" if fitting.n_dev else ""
+    dropout = _dropout_of(model)
+    title = (f":train {model_name} on {described}: {fitting.n_train} examples{dev_text}, "
+             f"{_run_settings(opt_name, lr, l2, dropout)} batch={batch} loss={fitting.loss_name}")
     start_epoch = log.epochs_done
     last_draw = 0.0
     every = every or max(1, epochs // 10)
 
-    def draw(epoch: int, final: bool = False) -> None:
-        width, height = view.size()
-        heat = (lambda w, h: term.heatmap(predict, X_arr, y_arr, width=w, height=h)) if two_d else None
-        acc = accuracy()
-        status = epoch_line(epoch - start_epoch, epochs, log.losses[-1], acc)
-        footer = "" if final else "Ctrl-C stops (the model keeps what it learned)"
-        view.show(frame(f"{title}\n{status}", log.losses, log.grad_norms[-1] if log.grad_norms else {},
-                        width, height, heat=heat, masks=dropout_masks(model), footer=footer))
+    def predict(grid: Any) -> Any:
+        return to_numpy(fitting.predict(np.asarray(grid, dtype=np.float32)).data)
 
-    model.train()
-    log.nonfinite = ""
-    # NumPy's overflow warnings would scroll the live view away: the monitor reports NaN/inf itself
-    with _StopFlag() as stop, diagnose.Monitor(model, on_nonfinite="raise") as monitor, \
-            np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        for epoch in range(1, epochs + 1):
-            total, count = 0.0, 0
-            for xb, yb in data.batches(X_arr, y_arr, batch_size=batch):
-                optimizer.zero_grad()
-                try:
-                    value, log.nonfinite = guarded_step(model, optimizer, monitor, loss_fn,
-                                                        mg.Tensor(xb, device=device), mg.Tensor(yb, device=device), lr)
-                except diagnose.NonFiniteError as exc:
-                    log.nonfinite = str(exc)
-                if log.nonfinite:
-                    break
-                total += value * len(xb)
-                count += len(xb)
-                if stop.raised:
-                    break
-            if stop.raised or log.nonfinite:  # a cut-short epoch is not counted (its updates are kept)
-                log.stopped = stop.raised
+    def draw(final: bool = False) -> None:
+        width, height = view.size()
+        heat = (lambda w, h: term.heatmap(predict, X_host, y_host, width=w, height=h)) if two_d else None
+        record = log.records[-1]
+        status = epoch_line(log.epochs_done - start_epoch, epochs, record)
+        footer = "" if final else "Ctrl-C stops (the model keeps what it learned)"
+        # piped: the header was printed first and the last epoch line just before
+        view.show(frame(f"{title}\n{status}" if session.interactive else "", log.losses, record.grad_norms, width, height,
+                        heat=heat, masks=dropout_masks(model), footer=footer, dev_losses=log.dev_losses,
+                        batches=record.batches))
+
+    if not session.interactive:
+        for line in wrapped(title, 80, "bold"):
+            session.print(line)
+    with stop:
+        for record in fitting:
+            if not record.complete:  # cut short by Ctrl-C or a NaN: not counted (its updates are kept)
+                log.nonfinite, log.stopped = record.problem, not record.problem
                 break
-            log.losses.append(total / count)
-            log.grad_norms.append(layer_grad_norms(model))
+            log.records.append(record)
+            log.losses.append(record.train_loss)
+            if record.dev_loss is not None:
+                log.dev_losses.append(record.dev_loss)
+            log.grad_norms.append(record.grad_norms)
             log.epochs_done += 1
-            session.last_loss = log.losses[-1]
+            session.last_loss = record.train_loss
             now = time.monotonic()
             if session.interactive and now - last_draw >= FRAME_SECONDS:
-                draw(log.epochs_done)
+                draw()
                 last_draw = time.monotonic()
-            elif not session.interactive and (epoch % every == 0 or epoch == 1):
-                session.print(epoch_line(epoch, epochs, log.losses[-1], accuracy()))
-    if log.losses:
-        draw(log.epochs_done, final=True)
+            elif not session.interactive and (record.epoch % every == 0 or record.epoch in (1, epochs)):
+                session.print(epoch_line(record.epoch, epochs, record))
+    model.eval()
     done = log.epochs_done - start_epoch
-    if log.nonfinite:
-        session.print(paint(f"stopped after {done} epoch(s): {log.nonfinite}\n{model_name} keeps its parameters "
-                            "from before the step that failed", "red"))
-    elif log.stopped:
-        session.print(paint(f"stopped by Ctrl-C after {done} epoch(s): {model_name} keeps what it learned\n"
-                            f"(loss {fmt(log.losses[-1], 4) if log.losses else '—'}); the history is in _train",
-                            "yellow"))
-    else:
-        session.print(paint(f"trained {done} epoch(s); final loss {fmt(log.losses[-1], 4)}; history in _train", "green"))
+    if log.records and done:
+        draw(final=True)
+    this_run = {"settings": _run_settings(opt_name, lr, l2, dropout), "epochs": done,
+                "record": log.records[-1] if done else None}
+    previous = log.runs[-1] if log.runs else None
+    if done:
+        log.runs.append(this_run)
+    for line, style in summary_lines(model_name, done, this_run, previous, fitting.diagnosis() if done else None,
+                                     log.nonfinite, log.stopped):
+        indent = " " * (len(line) - len(line.lstrip()) + 2)
+        # an error message stays one line (it is searched for as a whole); the rest fits 80 columns
+        for part in [line] if style in ("red", "yellow") else textwrap.wrap(line, 79, subsequent_indent=indent):
+            session.print(paint(part, style) if style else part)
     return log

@@ -13,20 +13,6 @@ from typing import Any, Callable, TextIO
 from ..style import fmt, paint
 
 
-def layer_grad_norms(model: Any) -> dict[str, float]:
-    """‖grad‖ of each layer's parameters together (weight and bias of ``layers.0`` give one number)."""
-    import numpy as np
-
-    sums: dict[str, float] = {}
-    for name, p in model.named_parameters():
-        layer = name.rsplit(".", 1)[0] if "." in name else name
-        if p.grad is None:
-            continue
-        g = p.grad.numpy().astype(np.float64)
-        sums[layer] = sums.get(layer, 0.0) + float(np.sum(g * g))
-    return {layer: s ** 0.5 for layer, s in sums.items()}
-
-
 def dropout_masks(model: Any) -> list[tuple[str, Any]]:
     """(name, keep-mask of the last training batch) for each Dropout layer that has run."""
     found = []
@@ -62,18 +48,24 @@ HEAT_KEY = "decision boundary: o class 0, x class 1, 2-9 more classes; a point o
 
 def frame(title: str, losses: list[float], norms: dict[str, float], width: int, height: int,
           heat: Callable[[int, int], str] | None = None, masks: list[tuple[str, Any]] | None = None,
-          footer: str = "") -> list[str]:
+          footer: str = "", dev_losses: list[float] | None = None, batches: int | None = None) -> list[str]:
     """The lines of one frame, each at most ``width`` columns wide and at most ``height`` rows in all.
 
     Every line must fit: the live view moves the cursor up by the number of lines it
-    printed, and a line the terminal wraps would leave the old frame behind.
+    printed, and a line the terminal wraps would leave the old frame behind. ``norms``:
+    each layer's gradient norm as the mean over the epoch's ``batches`` mini-batches.
     """
     from minigrad.viz import term
 
-    lines = wrapped(title, width, "bold")
-    lines.append(term.sparkline(losses, width=width, label="loss", log=True))
+    lines = wrapped(title, width, "bold") if title else []
+    label = "train loss" if dev_losses else "loss"
+    lines.append(term.sparkline(losses, width=width, label=label, log=True))
+    if dev_losses:
+        lines.append(term.sparkline(dev_losses, width=width, label="dev loss  ", log=True))
     if norms:
-        lines.extend(term.bars(norms, width=width, title="gradient norm per layer (last batch)").split("\n"))
+        over = f"mean of the epoch's {batches} batch norms" if batches else "mean over the epoch's batches"
+        lines.extend(term.bars(norms, width=width, title=f"gradient norm per layer ({over})",
+                               relative=True).split("\n"))
     if masks:
         for name, mask in masks[:2]:
             lines.extend(term.dropout_mask(mask, width=width, max_rows=4, title=f"{name} mask").split("\n"))
@@ -111,6 +103,56 @@ class LiveView:
         self._shown = len(lines)
 
 
-def epoch_line(epoch: int, epochs: int, loss: float, accuracy: float | None) -> str:
-    acc = f"  accuracy {accuracy:.1%}" if accuracy is not None else ""
-    return f"epoch {epoch}/{epochs}  loss {fmt(loss, 4)}{acc}"
+def _pct(v: float | None) -> str:
+    return "-" if v is None else f"{v:.1%}"
+
+
+def epoch_line(epoch: int, epochs: int, record: Any) -> str:
+    """``epoch 3/10  loss 0.41  accuracy 85.0%``; with a dev set, train and dev side by side and the gap
+    (train accuracy - dev accuracy, in points; dev loss - train loss for mse)."""
+    if record.dev_loss is None:
+        acc = f"  accuracy {_pct(record.train_acc)}" if record.train_acc is not None else ""
+        return f"epoch {epoch}/{epochs}  loss {fmt(record.train_loss, 4)}{acc}"
+    if record.train_acc is None:
+        return (f"epoch {epoch}/{epochs}  train loss {fmt(record.train_loss, 3)}  dev loss {fmt(record.dev_loss, 3)}"
+                f"  gap {fmt(record.gap, 3)}")
+    return (f"epoch {epoch}/{epochs}  train loss {fmt(record.train_loss, 3)} acc {_pct(record.train_acc)}  "
+            f"dev loss {fmt(record.dev_loss, 3)} acc {_pct(record.dev_acc)}  gap {100 * record.gap:.1f}%")
+
+
+def _final(record: Any) -> str:
+    if record.dev_loss is None:
+        acc = f", accuracy {_pct(record.train_acc)}" if record.train_acc is not None else ""
+        return f"loss {fmt(record.train_loss, 4)}{acc}"
+    if record.train_acc is None:
+        return f"train loss {fmt(record.train_loss, 4)}, dev loss {fmt(record.dev_loss, 4)}"
+    return (f"train {_pct(record.train_acc)}, dev {_pct(record.dev_acc)} accuracy: "
+            f"gap {100 * record.gap:.1f} points")
+
+
+def summary_lines(model_name: str, done: int, this_run: dict, previous: dict | None, report: Any,
+                  problem: str, stopped: bool) -> list[tuple[str, str]]:
+    """The closing lines of :train as (text, style): what happened, the diagnosis, the comparison with
+    the previous run, the model's mode."""
+    lines: list[tuple[str, str]] = []
+    record = this_run["record"]
+    if problem:
+        lines.append((f"stopped after {done} epoch(s): {problem}", "red"))
+        lines.append((f"{model_name} keeps its parameters from before the step that failed", "red"))
+    elif stopped:
+        lines.append((f"stopped by Ctrl-C after {done} epoch(s): {model_name} keeps what it learned"
+                      + (f" ({_final(record)})" if record else ""), "yellow"))
+    else:
+        lines.append((f"trained {done} epoch(s); final {_final(record)}", "green"))
+    if report is not None:
+        lines.append((f"dominant problem: {report.dominant} (train error {report.train_err:.1%}, "
+                      f"dev error {report.dev_err:.1%}; diagnose.bias_variance_report)", "bold"))
+        lines.extend((f"  - {action}", "") for action in report.actions[:2])
+    before = previous["record"] if previous else None
+    if record is not None and before is not None and before.gap is not None and record.gap is not None \
+            and record.train_acc is not None and before.train_acc is not None:
+        lines.append((f"previous run ({previous['settings']}): gap {100 * before.gap:.1f} points", "grey"))
+        lines.append((f"this run     ({this_run['settings']}): gap {100 * record.gap:.1f} points", "grey"))
+    lines.append((f"{model_name} is in eval mode now (dropout off, BatchNorm uses its running statistics); "
+                  f"{model_name}.train() switches training mode back on. History: _train", "grey"))
+    return lines
