@@ -71,11 +71,19 @@ class Sequential(Module):
 class MLP(Sequential):
     """A fully connected network: ``MLP([2, 16, 16, 1])`` is Linear(2,16), act, Linear(16,16), act, Linear(16,1).
 
-    ``activation`` is used after every hidden layer; ``init`` defaults to He for ReLU
-    and Xavier for tanh/sigmoid; ``dropout`` > 0 adds Dropout after each hidden
-    activation, ``batchnorm=True`` adds BatchNorm1d between each hidden Linear and
-    its activation. The output layer is linear (logits) unless ``output_activation``
-    names one.
+    ``activation`` is used after every hidden layer: "relu", "tanh", "sigmoid", ... .
+    ``init`` sets every weight matrix: "zeros", "random" (normal x 0.01), "xavier"
+    (normal x sqrt(1/fan_in)), "he" (normal x sqrt(2/fan_in)), or a number (normal x
+    that number); the default is He for ReLU and Xavier for tanh/sigmoid. ``dropout``
+    > 0 adds Dropout after each hidden activation, ``batchnorm=True`` adds BatchNorm1d
+    between each hidden Linear and its activation. The output layer is linear (logits)
+    unless ``output_activation`` names one.
+
+    Gradients that vanish or explode, in one line each (then ``:train NET moons`` in
+    the REPL, or ``minigrad.diagnose.probe(NET, X)``, shows them layer by layer):
+
+        nn.MLP([2] + [32] * 6 + [1], activation="sigmoid")          # vanishing
+        nn.MLP([2] + [32] * 6 + [1], activation="relu", init=1.0)   # exploding
     """
 
     def __init__(self, sizes: Sequence[int], activation: str = "relu", init: Any = None, dropout: float = 0.0,

@@ -34,6 +34,9 @@ def help_command(session: Session, argline: str) -> None:
     session.print("Multi-line input: a block ends with an empty line. Ctrl-C clears the line, Ctrl-D leaves.")
     session.print("Try:  a, b, c = Value(2.0, label='a'), Value(-3.0, label='b'), Value(10.0, label='c')")
     session.print("      :step (a*b + c).tanh()")
+    session.print("Gradients that explode (init=1.0; a sigmoid net makes them vanish), live:")
+    session.print("      boom = nn.MLP([2] + [32]*6 + [1], init=1.0)")
+    session.print("      :train boom moons epochs=30")
 
 
 @command("quit", ":quit", "leave (Ctrl-D does the same)", aliases=("q", "exit"))

@@ -28,11 +28,17 @@ SHORT_FLAGS = {"zero": "ZERO", "vanishing": "VAN", "exploding": "EXP", "non-fini
 
 
 def _num(v: float | None) -> str:
+    """A number in at most 8 characters, so a 9-wide column always keeps a space before it."""
     if v is None:
         return "-"
-    if v != 0 and (abs(v) < 1e-3 or abs(v) >= 1e4):
+    if v != v or v in (float("inf"), float("-inf")):
+        return str(v)
+    if v == 0:
+        return "0"
+    a = abs(v)
+    if a < 1e-3 or a >= 1e3:
         return f"{v:.1e}"  # two digits are plenty to see a decade; keeps the table inside 80 columns
-    return f"{v:.4f}"
+    return f"{v:.{4 if a < 10 else 3 if a < 100 else 2}f}"
 
 
 def _pct(v: float | None) -> str:

@@ -42,6 +42,7 @@ class TrainState:
     itself, weakly, so a deleted model takes its entries with it."""
 
     model_name: str | None = None
+    runs: dict[str, dict] = field(default_factory=dict)  # model name -> its last run (a rebuilt model compares too)
     data: weakref.WeakKeyDictionary = field(default_factory=weakref.WeakKeyDictionary)
     logs: weakref.WeakKeyDictionary = field(default_factory=weakref.WeakKeyDictionary)
 
@@ -54,7 +55,6 @@ class TrainLog:
     dev_losses: list[float] = field(default_factory=list)  # per epoch, when there is a dev set
     grad_norms: list[dict] = field(default_factory=list)  # per epoch: layer -> mean of its mini-batch ‖grad‖
     records: list = field(default_factory=list)  # the minigrad.train.EpochRecord of every epoch
-    runs: list[dict] = field(default_factory=list)  # one summary per :train (settings, final numbers, gap)
     epochs_done: int = 0
     stopped: bool = False
     nonfinite: str = ""  # why training stopped at a NaN/inf, naming the layer ("" if it did not)
@@ -332,9 +332,9 @@ def run(session: Session, model: Any, model_name: str, X: Any, y: Any, described
         draw(final=True)
     this_run = {"settings": _run_settings(opt_name, lr, l2, dropout), "epochs": done,
                 "record": log.records[-1] if done else None}
-    previous = log.runs[-1] if log.runs else None
+    previous = state.runs.get(model_name)
     if done:
-        log.runs.append(this_run)
+        state.runs[model_name] = this_run
     for line, style in summary_lines(model_name, done, this_run, previous, fitting.diagnosis() if done else None,
                                      log.nonfinite, log.stopped):
         indent = " " * (len(line) - len(line.lstrip()) + 2)
