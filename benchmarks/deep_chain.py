@@ -20,7 +20,7 @@ SECTION = "deep graphs (build + backward, µs per node)"
 def scalar_chain(value_cls: type, n: int) -> Any:
     """x, x*a, x*a+b, ... : ``n`` ops alternating * and +, each node depending on the last."""
     x = value_cls(0.5)
-    for i in range(n // 2):
+    for _ in range(n // 2):
         x = x * 0.99999
         x = x + 0.00001
     return x
@@ -28,7 +28,7 @@ def scalar_chain(value_cls: type, n: int) -> Any:
 
 def tensor_chain(x: Any, n: int) -> Any:
     y = x
-    for i in range(n // 2):
+    for _ in range(n // 2):
         y = y * 0.9999
         y = y + 0.0001
     return y.sum()

@@ -234,7 +234,8 @@ def overhead_report(quick: bool = False) -> str:
     top = sorted(stats.items(), key=lambda kv: -kv[1][2])[:12]
     lines.append("  busiest functions (self time, calls per step):")
     for (filename, line, func), (_cc, nc, tottime, _cum, _callers) in top:
-        where = func if filename == "~" else f"{os.path.relpath(filename) if 'minigrad' in filename else os.path.basename(filename)}:{line} {func}"
+        shown = os.path.relpath(filename) if "minigrad" in filename else os.path.basename(filename)
+        where = func if filename == "~" else f"{shown}:{line} {func}"
         lines.append(f"    {tottime / grand:6.1%}  {nc / steps:5.1f}  {where}")
     return "\n".join(lines)
 

@@ -507,7 +507,8 @@ def _index_text(index: Any) -> str:
     out = []
     for p in parts:
         if isinstance(p, slice):
-            out.append(":".join("" if v is None else str(v) for v in (p.start, p.stop)) + (f":{p.step}" if p.step else ""))
+            bounds = ":".join("" if v is None else str(v) for v in (p.start, p.stop))
+            out.append(bounds + (f":{p.step}" if p.step else ""))
         elif hasattr(p, "shape") and getattr(p, "ndim", 0) > 0:
             out.append(f"<{p.dtype} {tuple(p.shape)}>")
         else:

@@ -207,7 +207,8 @@ def _check_kind(archive: Archive, name: str, target: Any, entries: dict[str, Any
     if name not in entries:
         raise archive.error(f"has no entry {name!r} (it holds {sorted(entries)})")
     kind = entries[name]["kind"]
-    if not ((isinstance(target, Module) and kind == "module") or (isinstance(target, Optimizer) and kind == "optimizer")):
+    fits = (isinstance(target, Module) and kind == "module") or (isinstance(target, Optimizer) and kind == "optimizer")
+    if not fits:
         raise archive.error(f"has in entry {name!r} a {kind} ({entries[name].get('class', '')}), which cannot be "
                             f"loaded into a {type(target).__name__}")
 

@@ -1,4 +1,5 @@
-"""Tab completion: Python names from the learner's namespace (and their attributes), ``:commands`` and their arguments."""
+"""Tab completion: Python names from the learner's namespace (and their attributes), ``:commands`` and their
+arguments."""
 from __future__ import annotations
 
 import keyword

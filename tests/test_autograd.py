@@ -190,7 +190,7 @@ def test_backward_steps_equals_backward():
     assert (a2.grad, b2.grad, c2.grad) == (a1.grad, b1.grad, c1.grad)
     # the chain rule, as the REPL shows it: contribution = upstream * local
     for step in steps:
-        for parent, local, contribution in step.sends:
+        for _parent, local, contribution in step.sends:
             assert contribution == pytest.approx(step.grad * local)
 
 

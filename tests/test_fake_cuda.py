@@ -412,7 +412,7 @@ def test_plots_of_cuda_values(cuda, tmp_path):
     X, y = data.make_moons(40, seed=0)
     Xc, yc = Tensor(X, device="cuda"), Tensor(y, device="cuda")
     losses = [nn.functional.binary_cross_entropy_with_logits(model(Xc), yc) for _ in range(3)]
-    assert plot.loss_curves({"train": losses, "raw": [l.data for l in losses]}, tmp_path / "loss.png",
+    assert plot.loss_curves({"train": losses, "raw": [loss.data for loss in losses]}, tmp_path / "loss.png",
                             accuracy=Tensor([0.5, 0.6, 0.7], device="cuda").data)
     assert plot.decision_boundary(model, Xc.data, yc, tmp_path / "db.png", resolution=20)
     assert plot.decision_boundary(model, Xc, yc.data, tmp_path / "db2.png", resolution=20)

@@ -72,7 +72,8 @@ def test_writing_through_a_symlink_updates_its_target(tmp_path):
 def test_stale_partial_files_of_the_same_target_are_removed(tmp_path):
     target = tmp_path / "model.npz"
     stale = [tmp_path / ".model.npz.k3j2h1gq.part", tmp_path / ".model.npz.999999999.ab12cd34.part"]
-    others = [tmp_path / ".other.npz.k3j2h1gq.part", tmp_path / ".model.npz.notes", tmp_path / f".model.npz.{os.getpid()}.live1234.part"]
+    others = [tmp_path / ".other.npz.k3j2h1gq.part", tmp_path / ".model.npz.notes",
+              tmp_path / f".model.npz.{os.getpid()}.live1234.part"]
     for p in stale + others:
         p.write_bytes(b"x" * 100)
     atomic_write(target, b"new")

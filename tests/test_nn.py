@@ -276,11 +276,11 @@ def test_batchnorm_gradcheck_float64():
 # -- Sequential, MLP, transfer learning ---------------------------------------------------------------
 def test_mlp_layout_and_defaults():
     m = nn.MLP([2, 8, 4, 1], activation="tanh", dropout=0.1, output_activation="sigmoid")
-    kinds = [type(l).__name__ for l in m.layers]
+    kinds = [type(layer).__name__ for layer in m.layers]
     assert kinds == ["Linear", "Tanh", "Dropout", "Linear", "Tanh", "Dropout", "Linear", "Sigmoid"]
     assert m.layers[0].init == "xavier" and nn.MLP([2, 3, 1]).layers[0].init == "he"
     bn = nn.MLP([2, 8, 1], batchnorm=True)
-    assert [type(l).__name__ for l in bn.layers] == ["Linear", "BatchNorm1d", "ReLU", "Linear"]
+    assert [type(layer).__name__ for layer in bn.layers] == ["Linear", "BatchNorm1d", "ReLU", "Linear"]
     assert bn.layers[0].bias is None  # BatchNorm's beta does the shifting
     out = m.eval()(np.zeros((5, 2), np.float32))
     assert out.shape == (5, 1) and np.all((out.numpy() > 0) & (out.numpy() < 1))

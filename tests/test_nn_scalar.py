@@ -45,7 +45,7 @@ def test_scalar_mlp_agrees_with_the_tensor_mlp():
     """Same weights, same input: Value graph and Tensor graph give the same output and gradients."""
     scalar = MLP(3, [4, 1], activation="tanh")
     tensor = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 1)).double()
-    for k, (layer, lin) in enumerate(zip(scalar.layers, (tensor.layers[0], tensor.layers[2]))):
+    for layer, lin in zip(scalar.layers, (tensor.layers[0], tensor.layers[2])):
         lin.weight.data[...] = np.array([[w.data for w in n.w] for n in layer.neurons]).T
         lin.bias.data[...] = [n.b.data for n in layer.neurons]
     x = [0.3, -1.2, 0.8]

@@ -149,7 +149,8 @@ def test_schedules():
 
     assert lrs(lambda o: optim.StepLR(o, step_size=2, gamma=0.5)) == pytest.approx([0.1, 0.05, 0.05, 0.025, 0.025])
     assert lrs(lambda o: optim.ExponentialLR(o, gamma=0.95)) == pytest.approx([0.1 * 0.95 ** e for e in range(1, 6)])
-    assert lrs(lambda o: optim.InverseTimeDecay(o, decay_rate=1.0)) == pytest.approx([0.1 / (1 + e) for e in range(1, 6)])
+    expected = [0.1 / (1 + e) for e in range(1, 6)]
+    assert lrs(lambda o: optim.InverseTimeDecay(o, decay_rate=1.0)) == pytest.approx(expected)
     floor = lrs(lambda o: optim.InverseTimeDecay(o, decay_rate=1.0, interval=2))
     assert floor == pytest.approx([0.1 / (1 + math.floor(e / 2)) for e in range(1, 6)])
     with pytest.raises(ValueError, match="interval"):

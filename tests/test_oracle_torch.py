@@ -373,7 +373,8 @@ ZERO_D = {
     "reductions": (lambda a, b: a.sum() + b.mean(axis=0) + a.max(axis=-1, keepdims=True),
                    lambda a, b: a.sum() + b.mean(dim=0) + torch.amax(a, dim=-1, keepdim=True)),
     "with a vector": (lambda a, b: ((a * mg.Tensor(np.arange(3.0))) @ mg.Tensor(np.ones(3))) * b,
-                      lambda a, b: ((a * torch.arange(3.0, dtype=torch.float64)) @ torch.ones(3, dtype=torch.float64)) * b),
+                      lambda a, b: ((a * torch.arange(3.0, dtype=torch.float64))
+                                    @ torch.ones(3, dtype=torch.float64)) * b),
     "stack and index": (lambda a, b: mg.stack([a, b, a])[::2].sum() + a[None].sum(),
                         lambda a, b: torch.stack([a, b, a])[::2].sum() + a[None].sum()),
 }

@@ -100,7 +100,8 @@ def test_walk_on_tensors_shows_formulas_and_shapes():
     walk.finish()
     text = "\n".join(line for i in range(len(walk.steps)) for line in walk.step_text(i))
     assert "g @ bᵀ" in text and "shape (2, 2)" in text
-    expected = 2 * (np.ones((2, 2)) @ np.array([[1.0, 3.0], [2.0, 4.0]]) + np.array([[1.0, 3.0], [2.0, 4.0]]) @ np.ones((2, 2)))
+    w = np.array([[1.0, 3.0], [2.0, 4.0]])
+    expected = 2 * (np.ones((2, 2)) @ w + w @ np.ones((2, 2)))
     np.testing.assert_allclose(W.grad.numpy(), expected)
 
 
@@ -276,7 +277,8 @@ def test_train_rejects_bad_arguments(args, message):
 
 
 def test_device_and_seed():
-    out, status = scripted(":device\n:device tpu\n:seed 3\nx = mg.randn(2)\n:seed 3\nprint((x.numpy() == mg.randn(2).numpy()).all())\n")
+    out, status = scripted(":device\n:device tpu\n:seed 3\nx = mg.randn(2)\n:seed 3\n"
+                           "print((x.numpy() == mg.randn(2).numpy()).all())\n")
     assert "device: cpu" in out and "unknown device 'tpu'" in out and "True" in out
     assert status == 1
 

@@ -118,7 +118,8 @@ def test_mixing_devices_names_both():
 
 
 def test_import_is_light():
-    code = "import sys, minigrad; print(any(m in sys.modules for m in ('cupy', 'matplotlib', 'prompt_toolkit', 'graphviz')))"
+    code = ("import sys, minigrad; "
+            "print(any(m in sys.modules for m in ('cupy', 'matplotlib', 'prompt_toolkit', 'graphviz')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

@@ -2,8 +2,9 @@
 
 Works for `Value` and `Tensor` graphs alike: both keep the node protocol
 (`minigrad.autograd.Node`: ``parents``, ``op``, ``describe()``, ``grad``, ``label`` and
-the Module whose forward made them, ``scope``) and hold ``data``. Each value is a box showing its name, data and gradient; each
-operation is a small ellipse between its inputs and its result, as in micrograd.
+the Module whose forward made them, ``scope``) and hold ``data``. Each value is a box
+showing its name, data and gradient; each operation is a small ellipse between its
+inputs and its result, as in micrograd.
 
 Colour encodes the size of the gradient, ``|grad|`` for a scalar and the L2 norm
 ``‖grad‖`` for a tensor, on a log scale from 1e-7 (cool) to 1e3 (warm). Gradients
@@ -52,7 +53,8 @@ NO_GRAD_NOTE = "No gradients yet: call backward() on the output to colour the gr
 # -- gradient magnitude and its colour -------------------------------------------------------
 def grad_colour(magnitude: float) -> str:
     """Hex fill colour for a healthy gradient size: log10 position between 1e-7 and 1e3 on the ramp."""
-    t = (math.log10(max(magnitude, VANISHING)) - math.log10(VANISHING)) / (math.log10(EXPLODING) - math.log10(VANISHING))
+    lo, hi = math.log10(VANISHING), math.log10(EXPLODING)
+    t = (math.log10(max(magnitude, VANISHING)) - lo) / (hi - lo)
     t = min(max(t, 0.0), 1.0)
     for (t0, c0), (t1, c1) in zip(_RAMP, _RAMP[1:]):
         if t <= t1:

@@ -24,7 +24,8 @@ EXPLAIN = {
 }
 
 
-SHORT_FLAGS = {"zero": "ZERO", "vanishing": "VAN", "exploding": "EXP", "non-finite": "NaN", "dead": "DEAD", "saturated": "SAT"}
+SHORT_FLAGS = {"zero": "ZERO", "vanishing": "VAN", "exploding": "EXP", "non-finite": "NaN", "dead": "DEAD",
+               "saturated": "SAT"}
 
 
 def _num(v: float | None) -> str:

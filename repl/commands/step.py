@@ -117,7 +117,8 @@ class Walk:
         step, received = self.steps[index]
         d = self.d(step.node)
         if not received:
-            return f"{d} = {summary(step.grad)}   (the root: backward starts from d{self.rootname}/d{self.rootname} = 1)"
+            root = self.rootname
+            return f"{d} = {summary(step.grad)}   (the root: backward starts from d{root}/d{root} = 1)"
         if len(received) == 1:
             child = received[0][0]
             return f"{d} = {summary(step.grad)}   (sent back by {self.names[child]})"

@@ -301,7 +301,8 @@ def run(session: Session, model: Any, model_name: str, X: Any, y: Any, described
         status = epoch_line(log.epochs_done - start_epoch, epochs, record)
         footer = "" if final else "Ctrl-C stops (the model keeps what it learned)"
         # piped: the header was printed first and the last epoch line just before
-        view.show(frame(f"{title}\n{status}" if session.interactive else "", log.losses, record.grad_norms, width, height,
+        shown = f"{title}\n{status}" if session.interactive else ""
+        view.show(frame(shown, log.losses, record.grad_norms, width, height,
                         heat=heat, masks=dropout_masks(model), footer=footer, dev_losses=log.dev_losses,
                         batches=record.batches))
 
