@@ -255,3 +255,22 @@ def test_lesson_runs_block_by_block_and_resumes_in_the_next_session(env, tmp_pat
     child.expect("check passed")
     child.expect("end of Lesson 99")
     stop(child)
+
+
+@pytest.mark.slow
+def test_train_live_view_shows_dev_gap_relative_flags_and_ends_in_eval_mode(env, tmp_path):
+    child = start(env, tmp_path)
+    run(child, "deep = nn.MLP([2] + [32]*6 + [1], activation='sigmoid', dropout=0.1)")
+    child.expect(PROMPT)
+    run(child, ":train deep noisy_moons dev=0.3 epochs=40 seed=0 l2=0.1 dropout=0.2")
+    child.expect("dev: 30% held out")
+    child.expect(r"gradient norm per layer \(mean of the epoch's 1 batch norms\)")
+    child.expect(r"layers\.0 .* VAN")  # 1/100 of the largest layer, though far above 1e-7
+    child.expect("dev loss")
+    child.expect(r"trained 40 epoch\(s\); final train [\d.]+%, dev [\d.]+% accuracy: gap")
+    child.expect(r"dominant problem: ")
+    child.expect("deep is in eval mode now")
+    child.expect(PROMPT)
+    run(child, "print('training', deep.training, [m.p for m in deep.modules() if type(m).__name__ == 'Dropout'][0])")
+    child.expect(r"training False 0\.2")
+    stop(child)

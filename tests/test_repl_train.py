@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pytest
 
 from minigrad.viz.term import strip_ansi
@@ -117,15 +118,19 @@ def test_inspect_columns_never_run_together():
 
 @pytest.mark.slow
 def test_noisy_moons_overfits_and_l2_closes_the_gap_across_seeds():
+    """The :train help's example. Measured over seeds 0-7: without L2 the 128x128 net memorises all 56
+    training points on every seed and the dev accuracy is 14.6 points lower on average (0 to 25 on single
+    seeds: the dev set is 24 points); with l2=3 the gap averages 0.8 points. Checked on four seeds."""
     from minigrad import data, nn, train
     import minigrad as mg
 
-    for seed in range(3):
+    final = {0.0: [], 3.0: []}
+    for seed in range(4):
         X, y = data.make_moons(80, noise=0.3, seed=seed)
-        gaps = {}
-        for l2 in (0.0, 3.0):
+        for l2 in final:
             mg.manual_seed(seed)
-            run = train.fit(nn.MLP([2, 64, 64, 1]), X, y, epochs=200, dev=0.3, l2=l2, seed=seed)
-            gaps[l2] = run.run()[-1]
-        assert gaps[0.0].train_acc == 1.0 and gaps[0.0].gap > 0.05  # memorises the 56 noisy points
-        assert gaps[3.0].gap < gaps[0.0].gap  # L2 closes the gap
+            run = train.fit(nn.MLP([2, 128, 128, 1]), X, y, epochs=300, dev=0.3, l2=l2, seed=seed)
+            final[l2].append(run.run()[-1])
+    assert all(r.train_acc == 1.0 for r in final[0.0])  # memorised on every seed
+    plain, regularized = np.mean([r.gap for r in final[0.0]]), np.mean([r.gap for r in final[3.0]])
+    assert plain > 0.08 and regularized < plain - 0.05

@@ -191,10 +191,12 @@ model again continues it, and the summary compares the runs).
 Make gradients vanish or explode in one line, then train and watch the bars:
   deep = nn.MLP([2] + [32]*6 + [1], activation='sigmoid')    # vanishing
   boom = nn.MLP([2] + [32]*6 + [1], activation='relu', init=1.0)  # exploding
-Regularization against overfitting:
-  big = nn.MLP([2, 128, 128, 1], dropout=0.0)
-  :train big noisy_moons dev=0.3 epochs=300 seed=0
-  :train big noisy_moons dev=0.3 epochs=300 seed=0 l2=1""",
+Overfitting, then L2 or dropout closing the train/dev gap (build the net
+again before each run; the summary shows the previous run of that name):
+  big = nn.MLP([2, 128, 128, 1], dropout=0.5)
+  :train big noisy_moons dev=0.3 epochs=300 seed=0 dropout=0
+  big = nn.MLP([2, 128, 128, 1], dropout=0.5)
+  :train big noisy_moons dev=0.3 epochs=300 seed=0 l2=3 dropout=0""",
          words=[*DATASETS, *(f"{o}=" for o in OPTIONS), *(f"opt={o}" for o in OPTIMIZERS),
                 *(f"loss={o}" for o in LOSSES)])
 def train_command(session: Session, argline: str) -> None:
