@@ -568,7 +568,8 @@ _C_FUNCTIONS = {"sqrt": "np.sqrt", "exp": "np.exp", "log": "np.log", "fabs": "np
 _C_TYPES = {"float16": np.float16, "float32": np.float32, "float64": np.float64, "float": np.float32,
             "double": np.float64, "int32": np.int32, "int64": np.int64, "int": np.int32, "bool": np.bool_,
             "uint8": np.uint8, "int8": np.int8, "uint32": np.uint32, "uint64": np.uint64}
-_C_TOKEN = r"\s*(?:(\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?)[fF]?|([A-Za-z_]\w*)|(&&|\|\||[<>=!]=|[-+*/()<>?:,!]))"
+_C_TOKEN = (r"\s*(?:(\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?)[fF]?|([A-Za-z_]\w*)"
+            r"|(&&|\|\||[<>=!]=|[-+*/()<>?:,!]))")
 
 
 def _c_expression(text: str) -> str:
@@ -685,7 +686,7 @@ class ElementwiseKernel:
             env[pname] = np.broadcast_to(value, shape) if isinstance(a, ndarray) else value
         given = args[len(self.ins):]
         outs = list(given) if given else [ndarray(np.empty(shape, dtype_of(t, 0.0))) for t, _ in self.outs]
-        for (ctype, pname), o in zip(self.outs, outs):
+        for (_ctype, pname), o in zip(self.outs, outs):
             env[pname] = o._a.copy()
         _kernel(self.name)
         for declared, target, assign, code in self.statements:
