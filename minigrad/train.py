@@ -208,7 +208,7 @@ class Fit:
 
     def __init__(self, model: Any, X: Any, y: Any, *, epochs: int = 100, lr: float | None = None,
                  optimizer: Any = "adam", batch_size: int = 64, loss: Any = None, dev: Any = None,
-                 l2: float = 0.0, seed: Any = None, stop: Callable[[], bool] | None = None):
+                 l2: float = 0.0, seed: Any = None, stop: Callable[[], bool] | None = None, live: bool = False):
         from . import data
         from .nn import functional as F
 
@@ -217,6 +217,7 @@ class Fit:
         if not l2 >= 0:
             raise ValueError(f"l2 must be >= 0, got {l2!r}")
         self.model, self.epochs, self.batch_size, self.l2, self.stop = model, epochs, batch_size, float(l2), stop
+        self.live = bool(live)
         self.device = _device_of(model)
         # one generator for the dev split and the batch order; None: minigrad's global one (manual_seed)
         self._rng = np.random.default_rng(seed) if isinstance(seed, (int, np.integer)) else seed
@@ -291,6 +292,20 @@ class Fit:
 
     # -- training -------------------------------------------------------------------------------
     def __iter__(self) -> Iterator[EpochRecord]:
+        if not self.live:
+            yield from self._epochs()
+            return
+        from .viz.live import LiveView
+
+        view = LiveView(self)
+        try:
+            for record in self._epochs():
+                view.update(record)
+                yield record
+        finally:
+            view.close()  # the picture left behind is the last epoch's, even when training stopped early
+
+    def _epochs(self) -> Iterator[EpochRecord]:
         from . import data
 
         for epoch in range(1, self.epochs + 1):
@@ -346,7 +361,7 @@ class Fit:
 
 def fit(model: Any, X: Any, y: Any, *, epochs: int = 100, lr: float | None = None, optimizer: Any = "adam",
         batch_size: int = 64, loss: Any = None, dev: Any = None, l2: float = 0.0, seed: Any = None,
-        stop: Callable[[], bool] | None = None) -> Fit:
+        stop: Callable[[], bool] | None = None, live: bool = False) -> Fit:
     """Set up training of ``model`` on ``X, y``; iterate the result for one `EpochRecord` per epoch.
 
     ``optimizer``: "sgd", "momentum", "rmsprop", "adam" (``lr`` None: `DEFAULT_LR`) or an
@@ -356,9 +371,12 @@ def fit(model: Any, X: Any, y: Any, *, epochs: int = 100, lr: float | None = Non
     the batch order (and the dev split); None uses minigrad's global generator.
     ``stop()``: checked after each mini-batch (Ctrl-C); True ends the epoch, which is then
     yielded with ``complete=False``. After each epoch the model is left in eval mode.
+    ``live=True``: watch it train (`minigrad.viz.live`): in Jupyter one figure updated in place
+    (train/dev loss, per-layer gradient norms with their health flags, the decision boundary
+    of 2-D data), elsewhere a line of text every few epochs.
     """
     return Fit(model, X, y, epochs=epochs, lr=lr, optimizer=optimizer, batch_size=batch_size, loss=loss,
-               dev=dev, l2=l2, seed=seed, stop=stop)
+               dev=dev, l2=l2, seed=seed, stop=stop, live=live)
 
 
 __all__ = ["DEFAULT_LR", "EpochRecord", "Fit", "GRAD_STATISTIC", "LOSSES", "OPTIMIZERS", "choose_loss", "fit",

@@ -22,6 +22,7 @@ from ..backend import to_numpy
 
 FLAG_COLOURS = {"ok": "#2ca02c", "zero": "#7f7f7f", "vanishing": "#1f77b4", "exploding": "#d62728",
                 "non-finite": "#000000", None: "#cccccc"}
+FLAG_COLOURS_CLASSES = ("#1f3b99", "#b2182b", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf")
 MIN_SECONDS = 0.25  # redraw at most ~4 times a second: drawing must not slow training down
 
 
@@ -46,8 +47,10 @@ def _loss_panel(ax: Any, run: Any) -> None:
         text = f"epoch {last.epoch}/{run.epochs}: train {last.train_loss:.4g}"
         if last.dev_loss is not None:
             text += f", dev {last.dev_loss:.4g}"
-        if last.gap is not None:
-            text += f"\ngap {last.gap:+.3g}" + (" (accuracy)" if last.dev_acc is not None else " (loss)")
+        if last.gap is not None and last.dev_acc is not None:
+            text += f"\naccuracy train {last.train_acc:.1%}, dev {last.dev_acc:.1%}: gap {last.gap:+.1%}"
+        elif last.gap is not None:
+            text += f"\ngap (dev - train loss) {last.gap:+.3g}"
         ax.text(0.98, 0.95, text, transform=ax.transAxes, ha="right", va="top", fontsize=8)
     ax.legend(loc="lower left", fontsize=8)
 
@@ -87,8 +90,10 @@ def _boundary_panel(ax: Any, run: Any) -> None:
             z = 1 / (1 + np.exp(-np.clip(z, -500, 500)))
         ax.contourf(gx, gy, z, levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.6)
         ax.contour(gx, gy, z, levels=[0.5], colors="k", linewidths=1)
-    ax.scatter(X[:, 0], X[:, 1], c=y, cmap="RdBu_r" if out.ndim < 2 or out.shape[1] == 1 else "tab10",
-               s=10, edgecolors="k", linewidths=0.3)
+    for k, colour in zip(np.unique(np.rint(y).astype(int)), FLAG_COLOURS_CLASSES):
+        mask = np.rint(y).astype(int) == k
+        ax.scatter(X[mask, 0], X[mask, 1], s=12, color=colour, edgecolors="white", linewidths=0.5, label=f"class {k}")
+    ax.legend(loc="lower right", fontsize=7)
     ax.set(title="decision boundary (training points)", xlim=(x0, x1), ylim=(y0, y1))
 
 
