@@ -20,8 +20,8 @@ BANNER = ("minigrad {version}: mg, Value, Tensor, nn, optim, data, viz are ready
 
 
 def history_path() -> str:
-    """Where the prompt's history lives: $MINIGRAD_HISTORY, else ~/.minigrad_history."""
-    return os.environ.get("MINIGRAD_HISTORY") or os.path.join(os.path.expanduser("~"), ".minigrad_history")
+    """Where the prompt's history lives: $MINIGRAD_HISTORY (``~`` expanded), else ~/.minigrad_history."""
+    return os.path.expanduser(os.environ.get("MINIGRAD_HISTORY") or os.path.join("~", ".minigrad_history"))
 
 
 def _parse_argv(argv: list[str]) -> dict:
@@ -61,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"minigrad: {exc}", file=sys.stderr)
             return 2
     if not interactive:
+        _tolerant_streams()
         try:
             return run_script(session, sys.stdin)
         except BrokenPipeError:  # `minigrad < script | head`: the reader left; leave quietly
@@ -74,6 +75,29 @@ def main(argv: list[str] | None = None) -> int:
 
         session.print(paint(BANNER.format(version=minigrad.__version__), "grey"))
     return run_interactive(session, history_path())
+
+
+def _tolerant_streams() -> None:
+    """Piped input may hold anything: bytes that are not UTF-8 are kept as surrogates (the line is then
+    refused by run_script) instead of ending the session in a UnicodeDecodeError, and output that cannot
+    be encoded is escaped instead of raising."""
+    for stream, errors in ((sys.stdin, "surrogateescape"), (sys.stdout, "backslashreplace"),
+                           (sys.stderr, "backslashreplace")):
+        try:
+            stream.reconfigure(errors=errors)
+        except (AttributeError, ValueError, OSError):  # not a TextIOWrapper (tests pass StringIO)
+            pass
+
+
+def _not_text(line: str) -> str | None:
+    """Why ``line`` is not text Python can read (None if it is): bytes that are not UTF-8."""
+    try:
+        line.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        byte = ord(line[exc.start]) - 0xDC00 if 0xDC80 <= ord(line[exc.start]) <= 0xDCFF else None
+        shown = f"byte 0x{byte:02x}" if byte is not None else repr(line[exc.start])
+        return f"not valid UTF-8 text ({shown} at column {exc.start + 1})"
+    return None
 
 
 _CONTINUATIONS = ("else", "elif", "except", "finally", ")", "]", "}")
@@ -106,8 +130,13 @@ def run_script(session: Session, stream: Iterable[str] | TextIO) -> int:
     session.lines = lines
     buffer: list[str] = []
     failed = False
-    for raw in lines:
+    for number, raw in enumerate(lines, start=1):
         line = raw.rstrip("\r\n")
+        problem = _not_text(line)
+        if problem:  # binary input: an error for this line (and the block it was in); the script goes on
+            session.error(f"line {number}: {problem}; skipped" + (" with the block it was in" if buffer else ""))
+            failed, buffer = True, []
+            continue
         # a dedented line after a block (no blank line between, as in a file) first runs the block
         if buffer and line[:1] not in ("", " ", "\t", "#") and not line.startswith(_CONTINUATIONS) \
                 and is_complete("\n".join(buffer) + "\n"):

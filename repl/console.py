@@ -15,6 +15,9 @@ from .style import paint
 from .suggest import with_hint
 
 FILENAME = "<minigrad>"
+# what compiling a line a user typed or piped can raise: besides SyntaxError, null bytes (ValueError),
+# a 3,000-term sum (RecursionError) and 100,000 unary minuses (MemoryError from the parser's stack)
+COMPILE_ERRORS = (SyntaxError, ValueError, OverflowError, RecursionError, MemoryError)
 _REPL_DIR = os.path.dirname(os.path.abspath(__file__))  # frames from here are the REPL's, not the learner's
 _compiler = codeop.CommandCompiler()
 
@@ -29,7 +32,7 @@ def is_complete(source: str) -> bool:
         return True
     try:
         code = _compiler(source, FILENAME, "single")
-    except (SyntaxError, ValueError, OverflowError):
+    except COMPILE_ERRORS:
         return True  # a real error: run it so the learner sees the message
     if code is None:
         return False
@@ -59,6 +62,14 @@ def print_exception(exc: BaseException, out: TextIO | None = None) -> None:
     print(paint(short_traceback(exc), "red"), file=out, flush=True)
 
 
+def print_compile_error(exc: BaseException, out: TextIO) -> None:
+    """A line Python cannot compile: the error, with what it means when Python's own words are bare."""
+    if isinstance(exc, (RecursionError, MemoryError)):
+        why = "the input is too big or nested too deeply for Python to compile"
+        exc = type(exc)(f"{exc} ({why})" if str(exc) else why)
+    print_exception(exc, out)
+
+
 def run_source(source: str, namespace: dict, out: TextIO | None = None) -> bool:
     """Compile and run ``source`` in ``namespace``; print an expression's value like Python does.
 
@@ -69,15 +80,15 @@ def run_source(source: str, namespace: dict, out: TextIO | None = None) -> bool:
         return True
     try:
         code = compile(source if source.endswith("\n") else source + "\n", FILENAME, "single")
-    except SyntaxError as exc:
-        if "\n" in source.strip():  # several statements pasted at once: run them as a module
+    except COMPILE_ERRORS as exc:
+        if isinstance(exc, SyntaxError) and "\n" in source.strip():  # several statements pasted: run as a module
             try:
                 code = compile(source, FILENAME, "exec")
-            except SyntaxError as exc2:
-                print_exception(exc2, out)
+            except COMPILE_ERRORS as exc2:
+                print_compile_error(exc2, out)
                 return False
         else:
-            print_exception(exc, out)
+            print_compile_error(exc, out)
             return False
     previous_hook = sys.displayhook
     sys.displayhook = _displayhook(namespace, out)

@@ -7,9 +7,16 @@ the rules of the standard Python prompt.
 """
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import os
+import signal
+from collections.abc import Iterator
+
 from prompt_toolkit import PromptSession
+from prompt_toolkit.application.current import get_app
 from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
-from prompt_toolkit.history import FileHistory
+from prompt_toolkit.history import FileHistory, History, InMemoryHistory
 from prompt_toolkit.key_binding import KeyBindings
 from prompt_toolkit.lexers import PygmentsLexer
 from prompt_toolkit.styles import Style
@@ -72,6 +79,42 @@ def _key_bindings() -> KeyBindings:
     return kb
 
 
+def _clear_on_sigint() -> None:
+    """Run inside the prompt's event loop (``pre_run``): a SIGINT clears the line, as Ctrl-C does.
+
+    prompt-toolkit's own handling (``handle_sigint``) feeds a ``<sigint>`` key to the key processor;
+    a second SIGINT arriving while the first ends the prompt then raised "Application is not running",
+    or left a timer on the closed event loop that crashed the next prompt. Exiting once, directly, and
+    ignoring the signals that follow avoids both.
+    """
+    app = get_app()
+
+    def on_sigint() -> None:
+        if app.is_running and not app.future.done():
+            app.exit(exception=KeyboardInterrupt(), style="class:aborting")
+
+    try:
+        asyncio.get_running_loop().add_signal_handler(signal.SIGINT, on_sigint)
+    except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or no signals (Windows)
+        pass
+
+
+@contextlib.contextmanager
+def _quiet_sigint() -> Iterator[None]:
+    """While the prompt starts and stops, a SIGINT is dropped rather than raised in the middle of
+    prompt-toolkit or asyncio (a KeyboardInterrupt inside new_event_loop() broke the next prompt);
+    while it runs, `_clear_on_sigint` handles them. Commands get Python's usual KeyboardInterrupt."""
+    try:
+        previous = signal.signal(signal.SIGINT, lambda signum, frame: None)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def _at_line_start():
     from prompt_toolkit.filters import Condition
     from prompt_toolkit.application.current import get_app
@@ -79,8 +122,50 @@ def _at_line_start():
     return Condition(lambda: not get_app().current_buffer.document.current_line_before_cursor.strip())
 
 
+class _SafeFileHistory(FileHistory):
+    """FileHistory that stops (and remembers why) when its file cannot be read or written, instead of
+    raising inside the prompt after every command; the session keeps its history in memory."""
+
+    def __init__(self, filename: str):
+        super().__init__(filename)
+        self.problem: str | None = None
+
+    def load_history_strings(self):
+        try:
+            return list(super().load_history_strings())
+        except OSError as exc:
+            self.problem = self.problem or f"cannot read {self.filename}: {exc.strerror or exc}"
+            return []
+
+    def store_string(self, string: str) -> None:
+        if self.problem is None:
+            try:
+                super().store_string(string)
+            except OSError as exc:
+                self.problem = f"cannot write {self.filename}: {exc.strerror or exc}"
+
+
+def open_history(path: str) -> tuple[History, str | None]:
+    """The prompt's history at ``path`` and, when that file cannot be used, why (history then lives in memory)."""
+    try:
+        if os.path.isdir(path):
+            raise IsADirectoryError(21, "it is a folder")
+        with open(path, "ab"):
+            pass
+    except OSError as exc:
+        return InMemoryHistory(), f"cannot use {path}: {exc.strerror or exc}"
+    return _SafeFileHistory(path), None
+
+
+def _warn_history(session: Session, problem: str) -> None:
+    session.error(f"history is off for this session ({problem}); set MINIGRAD_HISTORY to a file you can write")
+
+
 def run_interactive(session: Session, history_file: str) -> int:
     """Prompt until Ctrl-D or :quit. Ctrl-C clears the line; errors print a short traceback."""
+    history, problem = open_history(history_file)
+    if problem:
+        _warn_history(session, problem)
     prompt = PromptSession(
         message=">>> ",
         multiline=True,
@@ -88,7 +173,7 @@ def run_interactive(session: Session, history_file: str) -> int:
         lexer=PygmentsLexer(PythonLexer),
         completer=ReplCompleter(session),
         complete_while_typing=False,
-        history=FileHistory(history_file),
+        history=history,
         auto_suggest=AutoSuggestFromHistory(),
         bottom_toolbar=make_toolbar(session),
         key_bindings=_key_bindings(),
@@ -105,14 +190,21 @@ def run_interactive(session: Session, history_file: str) -> int:
         bottom_toolbar=" editing the lesson's code: Esc then Enter runs it · Ctrl-C cancels ")
     while True:
         try:
-            text = prompt.prompt()
-        except KeyboardInterrupt:
-            continue  # Ctrl-C clears the line, as in Python
-        except EOFError:
-            return 0
-        try:
-            session.handle(text)
-        except Quit:
-            return 0
-        except KeyboardInterrupt:
-            session.error("KeyboardInterrupt")
+            try:
+                with _quiet_sigint():
+                    text = prompt.prompt(handle_sigint=False, pre_run=_clear_on_sigint)
+            except KeyboardInterrupt:
+                continue  # Ctrl-C clears the line, as in Python
+            except EOFError:
+                return 0
+            if isinstance(history, _SafeFileHistory) and history.problem and not problem:
+                problem = history.problem  # e.g. the disk filled up: said once, then history stays in memory
+                _warn_history(session, problem)
+            try:
+                session.handle(text)
+            except Quit:
+                return 0
+            except KeyboardInterrupt:
+                session.error("KeyboardInterrupt")
+        except KeyboardInterrupt:  # a SIGINT between the prompt and the command: nothing to stop
+            continue

@@ -100,7 +100,10 @@ class Session:
         try:
             code = compile(expression, "<minigrad>", "eval")
         except SyntaxError as exc:
-            raise registry.CommandError(f"not a Python expression: {expression!r} ({exc.msg})") from None
+            raise registry.CommandError(f"not a Python expression: {expression!r:.80} ({exc.msg})") from None
+        except (ValueError, RecursionError, MemoryError) as exc:  # null bytes; too big or deep to compile
+            raise registry.CommandError(f"cannot compile {expression!r:.80}: {type(exc).__name__} "
+                                        f"{exc or '(too big or nested too deeply)'}") from None
         try:
             return eval(code, self.namespace)
         except (NameError, AttributeError, TypeError, ValueError, ArithmeticError, IndexError, KeyError) as exc:

@@ -27,7 +27,7 @@ def save_command(session: Session, argline: str) -> None:
     args = split_args(argline)
     if not args or len(args) > 2:
         raise CommandError("give a file (and optionally the model first): :save model model.npz")
-    path = args[-1]
+    path = os.path.expanduser(args[-1])  # ~/model.npz: the shell would have expanded it
     name = _model_name(session, args[0] if len(args) == 2 else None)
     model = session.eval(name)
     if not hasattr(model, "state_dict"):
@@ -51,7 +51,7 @@ def load_command(session: Session, argline: str) -> None:
     args = split_args(argline)
     if not args or len(args) > 2:
         raise CommandError("give a file and, optionally, the model to load into: :load model.npz model")
-    path = args[0]
+    path = os.path.expanduser(args[0])
     if not os.path.exists(path) and os.path.exists(path + ".npz"):
         path += ".npz"
     if not os.path.exists(path):

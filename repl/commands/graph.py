@@ -101,7 +101,7 @@ def graph_command(session: Session, argline: str) -> None:
         raise CommandError("give an expression, e.g. :graph (a*b + c).tanh()")
     path = None
     if len(positional) > 1 and positional[-1].lower().endswith(FORMATS):
-        path = positional.pop()
+        path = os.path.expanduser(positional.pop())
     elif len(positional) > 1 and positional[-1].lower().endswith(OTHER_PICTURES):
         raise CommandError(f"cannot write {positional[-1]}: the picture must be .png, .svg or .pdf")
     expression = " ".join(positional)

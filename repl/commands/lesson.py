@@ -6,6 +6,7 @@ learner can look at (and change) what the lesson built. Where you are is saved
 """
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, replace
 from typing import Any
@@ -57,7 +58,7 @@ def list_command(session: Session, progress: Progress) -> None:
 def _open(spec: str) -> Any:
     lessons = _lessons_module()
     try:
-        return lessons.load_lesson(int(spec) if spec.isdigit() else spec)
+        return lessons.load_lesson(int(spec) if spec.isdigit() else os.path.expanduser(spec))
     except lessons.LessonError as exc:
         raise CommandError(str(exc)) from None
 

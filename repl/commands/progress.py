@@ -13,7 +13,7 @@ from minigrad.fileio import atomic_open
 
 
 def progress_path() -> str:
-    return os.environ.get("MINIGRAD_PROGRESS") or os.path.join(os.path.expanduser("~"), ".minigrad_progress.json")
+    return os.path.expanduser(os.environ.get("MINIGRAD_PROGRESS") or os.path.join("~", ".minigrad_progress.json"))
 
 
 @dataclass
