@@ -5,7 +5,7 @@ Everything minigrad saves (models, pictures, plots, lesson progress) goes throug
 in the target's folder and renamed over the target only once it is complete (a rename
 within one folder is atomic), so readers see the old file or the new one, never a mixture.
 
-Replacing behaves like writing the file in place would: the target keeps its mode (a
+Replacing behaves like writing the file in place would (a pipe or device is written to): the target keeps its mode (a
 ``chmod 600`` checkpoint stays private) and owner where we may set it, a read-only file
 is refused, and a symlink is written through to the file it points to (it stays a link).
 A SIGTERM or SIGHUP during the write removes the temporary file before the process dies;
@@ -14,9 +14,11 @@ what a ``kill -9`` leaves behind is swept up by the next save of the same target
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import signal
+import stat
 import tempfile
 import threading
 import time
@@ -39,7 +41,20 @@ def _umask() -> int:
 
 @contextlib.contextmanager
 def atomic_open(path: str | os.PathLike, mode: str = "wb", encoding: str | None = None) -> Iterator[IO]:
-    """Open a temporary file for writing that replaces ``path`` when the block ends without error."""
+    """Open a temporary file for writing that replaces ``path`` when the block ends without error.
+
+    A pipe or a device (``-o /dev/stdout``) has nothing to replace: it is written to directly.
+    """
+    try:
+        st = os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        st = None
+    if st is not None and stat.S_ISDIR(st.st_mode):
+        raise IsADirectoryError(errno.EISDIR, "it is a folder, not a file", str(path))
+    if st is not None and not stat.S_ISREG(st.st_mode):  # replacing /dev/null by a file (as root) would be wrong
+        with open(path, mode, encoding=encoding) as f:
+            yield f
+        return
     target = Path(os.path.realpath(path))  # through symlinks: the link stays, its target is replaced
     target.parent.mkdir(parents=True, exist_ok=True)
     existing = _check_replaceable(target)

@@ -125,3 +125,26 @@ def test_a_killed_save_leaves_the_old_file_and_the_next_save_sweeps_up(tmp_path)
     assert target.read_bytes() == b"old" and len(list(tmp_path.glob(".model.npz.*.part"))) == 1
     atomic_write(target, b"new")
     assert os.listdir(tmp_path) == ["model.npz"]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes")
+def test_a_pipe_or_device_is_written_to_not_replaced(tmp_path):
+    """`minigrad graph -o /dev/stdout` or a named pipe: replacing it by a regular file (as root: /dev/null)
+    would be wrong; it is written to, as open() would."""
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    atomic_write(fifo, b"picture bytes")
+    reader.join(10)
+    assert got == [b"picture bytes"] and fifo.is_fifo() and os.listdir(tmp_path) == ["pipe"]
+
+
+def test_a_folder_is_not_replaced(tmp_path):
+    (tmp_path / "out.png").mkdir()
+    with pytest.raises(IsADirectoryError):
+        atomic_write(tmp_path / "out.png", b"x")
+    assert (tmp_path / "out.png").is_dir() and os.listdir(tmp_path) == ["out.png"]
