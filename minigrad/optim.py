@@ -16,13 +16,13 @@ the same order) instead of a dozen array operations, each a kernel launch.
 from __future__ import annotations
 
 import math
-import numbers
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 
 from .backend import array_module, device_of, to_device, to_numpy
+from .hyper import check_hyper, number, whole
 from .kernels import kernel
 from .tensor import Tensor
 
@@ -140,8 +140,10 @@ class Optimizer:
             raise OptimizerStateError(f"{name}: the state is for {count!r} parameters, this optimizer has "
                                       f"{len(self.params)}")
         steps, hyper, arrays = state.get("steps", 0), state.get("hyper", {}), state["state"]
-        if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or steps < 0:
-            raise OptimizerStateError(f"{name}: steps must be a whole number >= 0, got {steps!r}")
+        try:
+            whole(name, "steps", steps)
+        except (TypeError, ValueError) as exc:
+            raise OptimizerStateError(str(exc)) from None
         if not isinstance(hyper, dict):
             raise OptimizerStateError(f"{name}: hyper must be a dict of hyper-parameters, got {hyper!r}")
         if not isinstance(arrays, dict):
@@ -310,7 +312,7 @@ def clip_grad_norm(params: Iterable[Tensor], max_norm: float) -> float:
 
     A non-finite norm is returned as it is and the gradients are left alone (clipping cannot fix NaN).
     """
-    _check_positive("max_norm", max_norm, "clip_grad_norm")
+    number("clip_grad_norm", "max_norm", max_norm, "> 0")
     with_grad = [p for p in params if p.grad is not None]
     if not with_grad:
         return 0.0
@@ -350,7 +352,16 @@ class LRScheduler:
         return {"epoch": self.epoch, "base_lr": self.base_lr}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.epoch, self.base_lr = int(state["epoch"]), float(state["base_lr"])
+        """Restore the epoch count and starting rate (and set the optimizer's rate from them); a state that
+        is not two such numbers raises `OptimizerStateError` and changes nothing."""
+        name = type(self).__name__
+        if not isinstance(state, dict) or not {"epoch", "base_lr"} <= set(state):
+            raise OptimizerStateError(f"{name}: not a schedule state dict (expected keys epoch and base_lr)")
+        try:
+            epoch, base_lr = whole(name, "epoch", state["epoch"]), number(name, "base_lr", state["base_lr"], ">= 0")
+        except (TypeError, ValueError) as exc:
+            raise OptimizerStateError(str(exc)) from None
+        self.epoch, self.base_lr = epoch, base_lr
         self.optimizer.lr = self.lr_at(self.epoch) if self.epoch else self.base_lr
 
 
@@ -359,9 +370,7 @@ class StepLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1):
         super().__init__(optimizer)
-        if int(step_size) < 1:
-            raise ValueError(f"StepLR: step_size must be >= 1, got {step_size!r}")
-        self.step_size, self.gamma = int(step_size), float(gamma)
+        self.step_size, self.gamma = whole("StepLR", "step_size", step_size, 1), number("StepLR", "gamma", gamma, "> 0")
 
     def lr_at(self, epoch: int) -> float:
         return self.base_lr * self.gamma ** (epoch // self.step_size)
@@ -372,7 +381,7 @@ class ExponentialLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, gamma: float):
         super().__init__(optimizer)
-        self.gamma = float(gamma)
+        self.gamma = number("ExponentialLR", "gamma", gamma, "> 0")
 
     def lr_at(self, epoch: int) -> float:
         return self.base_lr * self.gamma ** epoch
@@ -388,67 +397,11 @@ class InverseTimeDecay(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, decay_rate: float, interval: int = 1):
         super().__init__(optimizer)
-        _check_positive("decay_rate", decay_rate, "InverseTimeDecay", allow_zero=True)
-        if int(interval) < 1:
-            raise ValueError(f"InverseTimeDecay: interval must be >= 1 epoch, got {interval!r}")
-        self.decay_rate, self.interval = float(decay_rate), int(interval)
+        self.decay_rate = number("InverseTimeDecay", "decay_rate", decay_rate, ">= 0")
+        self.interval = whole("InverseTimeDecay", "interval", interval, 1)
 
     def lr_at(self, epoch: int) -> float:
         return self.base_lr / (1.0 + self.decay_rate * (epoch // self.interval))
-
-
-# -- hyper-parameter checks: one rule per name, shared by the constructors and load_state_dict ----------------
-def _number(owner: str, name: str, value: Any, bound: str) -> float:
-    """``value`` as a float if it is a real number within ``bound``; strings and booleans are mistakes."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{owner}: {name} must be a number, got {value!r}")
-    try:
-        v = float(value)
-    except OverflowError:  # an int too large for a float
-        v = math.inf
-    inside = {">= 0": v >= 0, "> 0": v > 0, "in [0, 1)": 0 <= v < 1, "in [0, 1]": 0 <= v <= 1}[bound]
-    if not (inside and math.isfinite(v)):
-        raise ValueError(f"{owner}: {name} must be {bound}, got {value!r}")
-    return v
-
-
-def _flag(owner: str, name: str, value: Any) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{owner}: {name} must be True or False, got {value!r}")
-    return bool(value)
-
-
-def _betas(owner: str, name: str, value: Any) -> tuple[float, float]:
-    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__"):
-        raise TypeError(f"{owner}: betas must be a pair (beta1, beta2), got {value!r}")
-    if len(value) != 2:
-        raise ValueError(f"{owner}: betas must be a pair (beta1, beta2), got {value!r}")
-    return (_number(owner, "beta1", value[0], "in [0, 1)"), _number(owner, "beta2", value[1], "in [0, 1)"))
-
-
-def _rule(bound: str) -> Callable[[str, str, Any], float]:
-    return lambda owner, name, value: _number(owner, name, value, bound)
-
-
-_HYPER_RULES: dict[str, Callable[[str, str, Any], Any]] = {
-    "lr": _rule(">= 0"), "weight_decay": _rule(">= 0"), "eps": _rule("> 0"),
-    "momentum": _rule("in [0, 1)"), "alpha": _rule("in [0, 1)"), "dampening": _rule("in [0, 1]"),
-    "nesterov": _flag, "betas": _betas,
-}
-
-
-def check_hyper(owner: str, values: Mapping[str, Any], current: Mapping[str, Any] = {}) -> dict[str, Any]:
-    """The hyper-parameters ``values`` checked and converted (floats, a tuple of betas, a bool); raises
-    TypeError/ValueError naming the first bad one. ``current`` holds the others, for rules across two."""
-    checked = {name: _HYPER_RULES[name](owner, name, value) for name, value in values.items()}
-    merged = {**current, **checked}
-    if merged.get("nesterov") and not merged.get("momentum"):
-        raise ValueError(f"{owner}: nesterov=True needs a momentum > 0")
-    return checked
-
-
-def _check_positive(name: str, value: Any, owner: str, allow_zero: bool = False, below_one: bool = False) -> None:
-    _number(owner, name, value, "in [0, 1)" if below_one else ">= 0" if allow_zero else "> 0")
 
 
 def _plain(value: Any) -> Any:

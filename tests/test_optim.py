@@ -299,3 +299,27 @@ def test_loading_a_malformed_adam_state_changes_nothing(change, message):
         opt.load_state_dict(state)
     assert opt.steps == 1 and opt.state[0]["step"] == 1 and opt.lr == 0.3
     np.testing.assert_array_equal(opt.state[0]["exp_avg"], exp_avg)
+
+
+@pytest.mark.parametrize("make, error, message", [
+    (lambda o: optim.StepLR(o, step_size=0), ValueError, "StepLR: step_size must be a whole number >= 1"),
+    (lambda o: optim.StepLR(o, step_size=2.5), TypeError, "StepLR: step_size must be a whole number >= 1"),
+    (lambda o: optim.StepLR(o, step_size=2, gamma="x"), TypeError, "StepLR: gamma must be a number"),
+    (lambda o: optim.ExponentialLR(o, gamma=-0.5), ValueError, "ExponentialLR: gamma must be > 0"),
+    (lambda o: optim.ExponentialLR(o, gamma=float("nan")), ValueError, "ExponentialLR: gamma must be > 0"),
+    (lambda o: optim.InverseTimeDecay(o, decay_rate=1.0, interval="3"), TypeError, "interval must be a whole"),
+])
+def test_schedules_refuse_bad_arguments(make, error, message):
+    with pytest.raises(error, match=message):
+        make(optim.SGD([param([1.0])], lr=0.1))
+
+
+@pytest.mark.parametrize("state", [{"epoch": "abc", "base_lr": 0.1}, {"epoch": -1, "base_lr": 0.1},
+                                   {"epoch": 2, "base_lr": "0.1"}, {"epoch": 2}, [1, 2]])
+def test_a_bad_schedule_state_changes_nothing(state):
+    opt = optim.SGD([param([1.0])], lr=0.1)
+    sched = optim.ExponentialLR(opt, gamma=0.5)
+    sched.step()
+    with pytest.raises(optim.OptimizerStateError, match="ExponentialLR"):
+        sched.load_state_dict(state)
+    assert sched.epoch == 1 and sched.base_lr == 0.1 and opt.lr == 0.05
