@@ -52,7 +52,6 @@ What it models (each as CuPy 13/14 does it, see cupy/_core/core.pyx):
   arithmetic, comparisons, ``sqrt``/``exp``/``log``/``fabs``/``max``/``min`` and the ternary
   ``c ? a : b``; anything else is refused), with CuPy's type rules for ``T``: every ``T`` array
   must share one dtype and scalars are cast to it. Output arrays passed in are written in place.
-  ``cupy.fuse`` runs the Python function on the arrays as one kernel.
 
 What it does not model: GPU speed, memory limits, streams and asynchrony, CUDA kernels'
 floating-point results (reduction order, fused multiply-add, fast math), CuPy's exact
@@ -62,10 +61,15 @@ with this fake are necessary, not sufficient: the GPU run is still owed.
 """
 from __future__ import annotations
 
+import functools
 import types
 from typing import Any
 
 import numpy as np
+
+from .fake_cupy_c import ElementwiseKernel
+from .fake_cupy_counts import (DeviceSynchronized, _counts, _kernel, _launches, _sync, _to_host,
+                               allow_synchronize)
 
 _HOST_MESSAGE = ("Implicit conversion to a NumPy array is not allowed. "
                  "Please use `.get()` to construct a NumPy array explicitly.")
@@ -77,95 +81,6 @@ _NUMPY_ONLY = frozenset({"ctypes", "itemset", "newbyteorder", "getfield", "setfi
 
 _SCATTER_ADD_DTYPES = frozenset(np.dtype(t) for t in ("int32", "float16", "float32", "float64", "uint32", "uint64"))
 
-
-class Counts:
-    """Kernel launches, copies and syncs a GPU would make, tallied by the fake (see `counting`)."""
-
-    def __init__(self) -> None:
-        self.kernels = self.h2d = self.d2h = self.d2d = self.syncs = 0
-        self.names: dict[str, int] = {}
-
-    def kernel(self, name: str) -> None:
-        self.kernels += 1
-        self.names[name] = self.names.get(name, 0) + 1
-
-    @property
-    def copies(self) -> int:
-        return self.h2d + self.d2h + self.d2d
-
-    def __repr__(self) -> str:
-        return (f"Counts(kernels={self.kernels}, h2d={self.h2d}, d2h={self.d2h}, d2d={self.d2d}, "
-                f"syncs={self.syncs})")
-
-
-_counts = [Counts()]  # the innermost counting() block's tally (a throw-away one outside any block)
-
-
-class counting:  # noqa: N801 - used like a function: ``with counting() as c:``
-    """``with counting() as c: step()``: what ran inside, in ``c.kernels``, ``c.copies``, ``c.syncs`` ..."""
-
-    def __enter__(self) -> Counts:
-        self.counts = Counts()
-        _counts.append(self.counts)
-        return self.counts
-
-    def __exit__(self, *exc: Any) -> None:
-        _counts.remove(self.counts)
-
-
-def _kernel(name: str) -> None:
-    _counts[-1].kernel(name)
-
-
-class DeviceSynchronized(RuntimeError):
-    """``cupyx.DeviceSynchronized``: the host waited for the device where that was disallowed."""
-
-
-_sync_allowed = [True]
-
-
-class allow_synchronize:  # noqa: N801 - cupyx's name
-    """``cupyx.allow_synchronize(False)``: any sync inside the block raises `DeviceSynchronized`."""
-
-    def __init__(self, allow: bool):
-        self.allow = allow
-
-    def __enter__(self) -> None:
-        _sync_allowed.append(self.allow)
-
-    def __exit__(self, *exc: Any) -> None:
-        _sync_allowed.pop()
-
-
-def _sync() -> None:
-    if not _sync_allowed[-1]:
-        raise DeviceSynchronized("device synchronization was detected while disallowed")
-    _counts[-1].syncs += 1
-
-
-def _to_host() -> None:
-    """A device-to-host copy: the host waits for the device (a sync)."""
-    _sync()
-    _counts[-1].d2h += 1
-
-
-def _launches(result: Any, sources: Any, name: str) -> None:
-    """One kernel for ``name`` unless every array it returns is a view of an input (reshape, slice, ...)."""
-    outs = [r for r in (result if isinstance(result, (tuple, list)) else (result,))
-            if isinstance(r, (np.ndarray, np.generic))]
-    ins = [a for a in _flat(sources) if isinstance(a, np.ndarray)]
-    if outs and all(isinstance(o, np.ndarray) and any(np.may_share_memory(o, i) for i in ins) for o in outs):
-        return
-    if outs or result is None:
-        _kernel(name)
-
-
-def _flat(x: Any) -> list:
-    if isinstance(x, (list, tuple)):
-        return [v for item in x for v in _flat(item)]
-    if isinstance(x, dict):
-        return _flat(list(x.values()))
-    return [x]
 
 
 def _unsupported(x: Any) -> TypeError:
@@ -539,7 +454,7 @@ def make_cupy() -> tuple[types.ModuleType, types.ModuleType]:
     random.__getattr__ = random_getattr  # type: ignore[attr-defined]
     cupy.random = random
 
-    cupy.ElementwiseKernel = ElementwiseKernel
+    cupy.ElementwiseKernel = functools.partial(ElementwiseKernel, array_type=ndarray)
 
     cupyx = types.ModuleType("cupyx")
 
@@ -559,145 +474,3 @@ def make_cupy() -> tuple[types.ModuleType, types.ModuleType]:
 
 def is_device_array(x: Any) -> bool:
     return isinstance(x, ndarray)
-
-
-# -- cupy.ElementwiseKernel: a small subset of CUDA C, run with NumPy ----------------------------------
-_C_FUNCTIONS = {"sqrt": "np.sqrt", "exp": "np.exp", "log": "np.log", "fabs": "np.abs", "abs": "np.abs",
-                "max": "np.maximum", "min": "np.minimum", "fmax": "np.maximum", "fmin": "np.minimum",
-                "tanh": "np.tanh", "pow": "np.power", "floor": "np.floor", "ceil": "np.ceil"}
-_C_TYPES = {"float16": np.float16, "float32": np.float32, "float64": np.float64, "float": np.float32,
-            "double": np.float64, "int32": np.int32, "int64": np.int64, "int": np.int32, "bool": np.bool_,
-            "uint8": np.uint8, "int8": np.int8, "uint32": np.uint32, "uint64": np.uint64}
-_C_TOKEN = (r"\s*(?:(\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?)[fF]?|([A-Za-z_]\w*)"
-            r"|(&&|\|\||[<>=!]=|[-+*/()<>?:,!]))")
-
-
-def _c_expression(text: str) -> str:
-    """A CUDA C expression as Python on NumPy arrays; refuses what it does not know (casts, pointers, ...)."""
-    import re
-
-    tokens, pos = [], 0
-    text = text.strip()
-    while pos < len(text):
-        m = re.compile(_C_TOKEN).match(text, pos)
-        if not m or m.end() == pos:
-            raise NotImplementedError(f"fake ElementwiseKernel: cannot read {text[pos:]!r} in {text!r}")
-        number, name, op = m.groups()
-        if name in _C_TYPES or name == "T":
-            raise NotImplementedError(f"fake ElementwiseKernel: casts are not supported ({text!r})")
-        if op in ("&&", "||", "!"):  # C binds them looser than comparisons, NumPy's & | ~ tighter
-            raise NotImplementedError(f"fake ElementwiseKernel: logical operators are not supported ({text!r})")
-        tokens.append(number if number else _C_FUNCTIONS.get(name, name) if name else op)
-        pos = m.end()
-
-    def ternary(toks: list) -> str:
-        """Top-level ``c ? a : b`` as np.where(c, a, b); parentheses recursed into."""
-        depth, q = 0, None
-        for i, t in enumerate(toks):
-            depth += t == "("
-            depth -= t == ")"
-            if depth == 0 and t == "?":
-                q = i
-                break
-        if q is None:
-            out, i = [], 0
-            while i < len(toks):
-                if toks[i] == "(":
-                    depth, j = 1, i + 1
-                    while depth:
-                        depth += toks[j] == "("
-                        depth -= toks[j] == ")"
-                        j += 1
-                    out.append("(" + ternary(toks[i + 1:j - 1]) + ")")
-                    i = j
-                else:
-                    out.append(toks[i])
-                    i += 1
-            return " ".join(out)
-        depth, nested = 0, 0
-        for k in range(q + 1, len(toks)):
-            t = toks[k]
-            depth += t == "("
-            depth -= t == ")"
-            if depth == 0 and t == "?":
-                nested += 1
-            elif depth == 0 and t == ":":
-                if nested == 0:
-                    return (f"np.where({ternary(toks[:q])}, {ternary(toks[q + 1:k])}, "
-                            f"{ternary(toks[k + 1:])})")
-                nested -= 1
-        raise NotImplementedError("fake ElementwiseKernel: '?' without ':'")
-
-    return ternary(tokens)
-
-
-def _c_params(spec: str) -> list[tuple[str, str]]:
-    """``"T x, float32 lr"`` -> [("T", "x"), ("float32", "lr")]; raw/pointer parameters are refused."""
-    params = []
-    for part in filter(None, (p.strip() for p in spec.split(","))):
-        words = part.split()
-        if len(words) != 2 or words[0] == "raw":
-            raise NotImplementedError(f"fake ElementwiseKernel: parameter {part!r} (raw arrays are not modelled)")
-        params.append((words[0], words[1]))
-    return params
-
-
-class ElementwiseKernel:
-    """Fake ``cupy.ElementwiseKernel``: one kernel per call, its C operation run with NumPy."""
-
-    def __init__(self, in_params: str, out_params: str, operation: str, name: str = "kernel", **_: Any):
-        import re
-
-        self.ins, self.outs, self.name = _c_params(in_params), _c_params(out_params), name
-        self.statements = []
-        for statement in filter(None, (s.strip() for s in operation.split(";"))):
-            m = re.fullmatch(r"(?:const\s+)?(?:([A-Za-z_]\w*)\s+)?([A-Za-z_]\w*)\s*([-+*/]?=)\s*(.+)", statement,
-                             re.S)
-            if not m:
-                raise NotImplementedError(f"fake ElementwiseKernel: cannot read statement {statement!r}")
-            declared, target, assign, expr = m.groups()
-            if declared is not None and declared not in _C_TYPES and declared != "T" and \
-                    declared not in {t for t, _ in self.ins + self.outs}:
-                raise NotImplementedError(f"fake ElementwiseKernel: unknown type {declared!r}")
-            self.statements.append((declared, target, assign, compile(_c_expression(expr), name, "eval")))
-
-    def __call__(self, *args: Any, size: Any = None, **_: Any) -> Any:
-        if len(args) not in (len(self.ins), len(self.ins) + len(self.outs)):
-            raise TypeError(f"Wrong number of arguments for {self.name!r}")
-        arrays = [a for a in args if isinstance(a, ndarray)]
-        if any(isinstance(a, np.ndarray) for a in args):
-            raise _unsupported(next(a for a in args if isinstance(a, np.ndarray)))
-        types: dict[str, Any] = {}
-        for (ctype, pname), a in zip(self.ins + self.outs, args):
-            if isinstance(a, ndarray) and ctype not in _C_TYPES:
-                if ctype in types and types[ctype] != a.dtype:
-                    raise TypeError(f"Type is mismatched. {pname} {a.dtype} {types[ctype]}")
-                types[ctype] = a.dtype
-
-        def dtype_of(ctype: str, value: Any) -> Any:
-            if ctype in _C_TYPES:
-                return np.dtype(_C_TYPES[ctype])
-            return types.get(ctype, np.asarray(value).dtype)
-
-        shape = np.broadcast_shapes(*(a.shape for a in arrays)) if arrays else ()
-        env: dict[str, Any] = {}
-        for (ctype, pname), a in zip(self.ins, args):
-            value = a._a if isinstance(a, ndarray) else np.asarray(a, dtype=dtype_of(ctype, a))[()]
-            env[pname] = np.broadcast_to(value, shape) if isinstance(a, ndarray) else value
-        given = args[len(self.ins):]
-        outs = list(given) if given else [ndarray(np.empty(shape, dtype_of(t, 0.0))) for t, _ in self.outs]
-        for (_ctype, pname), o in zip(self.outs, outs):
-            env[pname] = o._a.copy()
-        _kernel(self.name)
-        for declared, target, assign, code in self.statements:
-            value = eval(code, {"np": np}, env)  # noqa: S307 - our own translated kernel text
-            if assign != "=":
-                value = {"+=": np.add, "-=": np.subtract, "*=": np.multiply, "/=": np.divide}[assign](
-                    env[target], value)
-            out_type = next((t for t, n in self.outs if n == target), declared)
-            if out_type is not None:
-                value = np.asarray(value).astype(dtype_of(out_type, value), copy=False)
-            env[target] = value
-        for (_, pname), o in zip(self.outs, outs):
-            o._a[...] = env[pname]
-        return outs[0] if len(outs) == 1 else tuple(outs)

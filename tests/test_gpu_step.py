@@ -17,7 +17,8 @@ import pytest
 import minigrad as mg
 from minigrad import Tensor, backend, nn, optim
 
-from .fake_cupy import counting, is_device_array, make_cupy
+from .fake_cupy import is_device_array, make_cupy
+from .fake_cupy_counts import counting
 
 
 @pytest.fixture
