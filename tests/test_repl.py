@@ -264,7 +264,7 @@ def test_train_live_view_shows_dev_gap_relative_flags_and_ends_in_eval_mode(env,
     child.expect(PROMPT)
     run(child, ":train deep noisy_moons dev=0.3 epochs=40 seed=0 l2=0.1 dropout=0.2")
     child.expect("dev: 30% held out")
-    child.expect(r"gradient norm per layer \(mean of the epoch's 1 batch norms\)")
+    child.expect(r"gradient norm per layer \(the epoch's only batch\)")
     child.expect(r"layers\.0 .* VAN")  # 1/100 of the largest layer, though far above 1e-7
     child.expect("dev loss")
     child.expect(r"trained 40 epoch\(s\); final train [\d.]+%, dev [\d.]+% accuracy: gap")

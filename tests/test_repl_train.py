@@ -1,4 +1,4 @@
-"""``:train`` and ``:inspect`` as a learner sees them (issue 11): epoch-wide gradient rows, the relative
+"""``:train`` and ``:inspect`` as a learner sees them: epoch-wide gradient rows, the relative
 vanishing flag, dev sets and the train/dev gap, L2 and dropout, eval mode afterwards, help that shows the way."""
 from __future__ import annotations
 

@@ -140,7 +140,10 @@ def inspect_command(session: Session, argline: str) -> None:
     if not flags:
         from minigrad import health
 
-        text = (f"nothing flagged: gradient norms within {health.VANISHING:g}..{health.EXPLODING:g}, none under "
+        def sci(x: float) -> str:  # 1e-07 -> 1e-7, 1e+03 -> 1e3
+            return f"{x:.0e}".replace("e-0", "e-").replace("e+0", "e").replace("e+", "e")
+
+        text = (f"nothing flagged: gradient norms within {sci(health.VANISHING)}..{sci(health.EXPLODING)}, none under "
                 f"1/{1 / health.RELATIVE_VANISHING:g} of the largest layer's, no dead or saturated layers")
         for line in textwrap.wrap(text, 78, initial_indent="  ", subsequent_indent="  "):
             session.print(paint(line, "green"))

@@ -63,7 +63,8 @@ def frame(title: str, losses: list[float], norms: dict[str, float], width: int, 
     if dev_losses:
         lines.append(term.sparkline(dev_losses, width=width, label="dev loss  ", log=True))
     if norms:
-        over = f"mean of the epoch's {batches} batch norms" if batches else "mean over the epoch's batches"
+        over = ("the epoch's only batch" if batches == 1 else f"mean of the epoch's {batches} batch norms"
+                if batches else "mean over the epoch's batches")
         lines.extend(term.bars(norms, width=width, title=f"gradient norm per layer ({over})",
                                relative=True).split("\n"))
     if masks:
@@ -104,7 +105,7 @@ class LiveView:
 
 
 def _pct(v: float | None) -> str:
-    return "-" if v is None else f"{v:.1%}"
+    return "-" if v is None else "100%" if v == 1 else f"{v:.1%}"  # "100%": the dev line must fit 80 columns
 
 
 def epoch_line(epoch: int, epochs: int, record: Any) -> str:
@@ -146,7 +147,8 @@ def summary_lines(model_name: str, done: int, this_run: dict, previous: dict | N
         lines.append((f"trained {done} epoch(s); final {_final(record)}", "green"))
     if report is not None:
         lines.append((f"dominant problem: {report.dominant} (train error {report.train_err:.1%}, "
-                      f"dev error {report.dev_err:.1%}; diagnose.bias_variance_report)", "bold"))
+                      f"dev error {report.dev_err:.1%}, Bayes error taken as 0: "
+                      "diagnose.bias_variance_report)", "bold"))
         lines.extend((f"  - {action}", "") for action in report.actions[:2])
     before = previous["record"] if previous else None
     if record is not None and before is not None and before.gap is not None and record.gap is not None \
