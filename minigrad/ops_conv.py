@@ -1,88 +1,96 @@
-"""Convolution ops: `Conv2d` and `ConvTranspose2d`, each a `Function` with its forward beside its backward.
+"""Convolution ops over 1, 2 or 3 spatial axes: `ConvNd` and `ConvTransposeNd`, forward beside backward.
 
 Both are matrix products in disguise. ``im2col`` lays every window of the (padded) input
 out as one column: an ``as_strided`` view that reads each input element once per window it
 falls in (no copy), then one reshape that copies it into a matrix. A convolution is the
 weights times that matrix; its input gradient puts each column's gradient back where the
-column came from (``col2im``, one strided add per kernel offset). The transposed convolution is the
-same pair used the other way round: its forward is ``col2im``, its backward ``im2col``.
+column came from (``col2im``, one strided add per kernel tap). The transposed convolution
+is the same pair used the other way round: its forward is ``col2im``, its backward ``im2col``.
 
-Shapes follow PyTorch: input ``(N, C, H, W)``, conv weight ``(out, in/groups, kh, kw)``,
-transposed-conv weight ``(in, out/groups, kh, kw)``. ``padding`` here is
-``((top, bottom), (left, right))``; the public functions in ``nn.functional`` accept
+Shapes follow PyTorch: input ``(N, C, *spatial)``, conv weight ``(out, in/groups, *kernel)``,
+transposed-conv weight ``(in, out/groups, *kernel)``. ``padding`` here is one
+``(before, after)`` pair per spatial axis; the public functions in ``nn.functional`` accept
 PyTorch's forms and check shapes before anything runs.
 """
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from .ops import Function
 
-Pair = tuple  # (height, width)
-
 
 def out_size(size: int, kernel: int, stride: int, dilation: int, pad: int) -> int:
-    """Number of window positions along one axis: floor((size + pad - dilation*(kernel-1) - 1) / stride) + 1."""
+    """Number of window positions along one axis: floor((size + pad - dilation·(kernel-1) - 1) / stride) + 1."""
     return (size + pad - dilation * (kernel - 1) - 1) // stride + 1
 
 
 def pad_zeros(xp: Any, x: Any, padding: tuple) -> Any:
-    """``x`` (N, C, H, W) with zero rows/columns added: padding is ((top, bottom), (left, right))."""
-    (top, bottom), (left, right) = padding
-    if not (top or bottom or left or right):
+    """``x`` (N, C, *spatial) with zeros added: ``padding`` holds one (before, after) pair per spatial axis."""
+    if not any(b or a for b, a in padding):
         return x
-    n, c, h, w = x.shape
-    out = xp.zeros((n, c, h + top + bottom, w + left + right), dtype=x.dtype)
-    out[:, :, top:top + h, left:left + w] = x
+    grown = x.shape[:2] + tuple(n + b + a for n, (b, a) in zip(x.shape[2:], padding))
+    out = xp.zeros(grown, dtype=x.dtype)
+    out[(slice(None), slice(None)) + tuple(slice(b, b + n) for n, (b, _) in zip(x.shape[2:], padding))] = x
     return out
 
 
-def im2col(xp: Any, x: Any, kernel: Pair, stride: Pair, dilation: Pair, out_hw: Pair) -> Any:
-    """Every window of ``x`` (N, C, H, W) as one column: a (C·kh·kw, N·OH·OW) matrix.
+def im2col(xp: Any, x: Any, kernel: tuple, stride: tuple, dilation: tuple, out_sizes: tuple) -> Any:
+    """Every window of ``x`` (N, C, *spatial) as one column: a (C·prod(kernel), N·prod(out_sizes)) matrix.
 
-    The strided view has shape (C, kh, kw, N, OH, OW): moving one output position steps
+    The strided view has shape (C, *kernel, N, *out_sizes): moving one output position steps
     ``stride`` input rows, moving one kernel tap steps ``dilation`` rows. Windows run along
     the columns (not the rows) so that the copy's inner loop runs along a whole output row
     instead of a 5-wide kernel row, and so that ``W @ cols`` comes out channel by channel.
     """
     n, c = x.shape[:2]
-    (kh, kw), (oh, ow) = kernel, out_hw
-    sn, sc, sh, sw = x.strides
+    sn, sc, *spatial = x.strides
     view = xp.lib.stride_tricks.as_strided(
-        x, shape=(c, kh, kw, n, oh, ow),
-        strides=(sc, sh * dilation[0], sw * dilation[1], sn, sh * stride[0], sw * stride[1]))
-    return view.reshape(c * kh * kw, n * oh * ow)  # the one copy: reshape of a strided view
+        x, shape=(c, *kernel, n, *out_sizes),
+        strides=(sc, *(s * d for s, d in zip(spatial, dilation)), sn, *(s * t for s, t in zip(spatial, stride))))
+    return view.reshape(c * _prod(kernel), n * _prod(out_sizes))  # the one copy: reshape of a strided view
 
 
-def col2im(xp: Any, cols: Any, shape: tuple, kernel: Pair, stride: Pair, dilation: Pair, out_hw: Pair) -> Any:
+def col2im(xp: Any, cols: Any, shape: tuple, kernel: tuple, stride: tuple, dilation: tuple, out_sizes: tuple) -> Any:
     """The adjoint of `im2col`: add each window's column back onto the positions it was read from.
 
-    ``cols`` is (C·kh·kw, N·OH·OW); the result has ``shape`` (N, C, H, W) (a view of a
-    channels-first array). Overlapping windows add up: one strided add per kernel tap.
+    ``cols`` is (C·prod(kernel), N·prod(out_sizes)); the result has ``shape`` (N, C, *spatial)
+    (a view of a channels-first array). Overlapping windows add up: one strided add per kernel tap.
     """
-    n, c, h, w = shape
-    (kh, kw), (oh, ow) = kernel, out_hw
-    taps = cols.reshape(c, kh, kw, n, oh, ow)
-    out = xp.zeros((c, n, h, w), dtype=cols.dtype)
-    h_span, w_span = stride[0] * (oh - 1) + 1, stride[1] * (ow - 1) + 1
-    for i in range(kh):
-        top = i * dilation[0]
-        for j in range(kw):
-            left = j * dilation[1]
-            out[:, :, top:top + h_span:stride[0], left:left + w_span:stride[1]] += taps[:, i, j]
-    return out.transpose(1, 0, 2, 3)
+    n, c = shape[:2]
+    taps = cols.reshape(c, *kernel, n, *out_sizes)
+    out = xp.zeros((c, n) + tuple(shape[2:]), dtype=cols.dtype)
+    for tap in itertools.product(*(range(k) for k in kernel)):
+        out[tap_slices(tap, stride, dilation, out_sizes)] += taps[(slice(None),) + tap]
+    return out.swapaxes(0, 1)
+
+
+def tap_slices(tap: tuple, stride: tuple, dilation: tuple, out_sizes: tuple) -> tuple:
+    """The index of (N, C, *spatial) that kernel tap ``tap`` reads in every window: one strided slice per axis."""
+    return (slice(None), slice(None)) + tuple(slice(t * d, t * d + s * (o - 1) + 1, s)
+                                              for t, s, d, o in zip(tap, stride, dilation, out_sizes))
 
 
 def _channels_first(a: Any) -> Any:
-    """(N, C, H, W) -> (C, N·H·W): free when ``a`` is already a channels-first layout (as conv outputs are)."""
-    return a.transpose(1, 0, 2, 3).reshape(a.shape[1], -1)
+    """(N, C, ...) -> (C, N·...): free when ``a`` is already a channels-first layout (as conv outputs are)."""
+    return a.swapaxes(0, 1).reshape(a.shape[1], -1)
+
+
+def _prod(values: Any) -> int:
+    n = 1
+    for v in values:
+        n *= v
+    return n
 
 
 def _describe(name: str, params: dict, defaults: dict, always: tuple = ()) -> str:
     """``name(k=v, ...)`` with the parameters in ``always`` and those that differ from ``defaults``."""
     shown = []
     for key, value in params.items():
-        if key in always or (key in defaults and value != defaults[key]):
+        default = defaults.get(key, object())
+        if isinstance(default, tuple) and isinstance(value, tuple):
+            default = default[:len(value)]  # the defaults are written for 3 spatial axes
+        if key in always or (key in defaults and value != default):
             if isinstance(value, tuple) and all(isinstance(v, tuple) and len(set(v)) == 1 for v in value):
                 value = tuple(v[0] for v in value)  # even padding ((1, 1), (2, 2)) reads as (1, 2)
             if isinstance(value, tuple) and len(set(value)) == 1:
@@ -91,45 +99,48 @@ def _describe(name: str, params: dict, defaults: dict, always: tuple = ()) -> st
     return f"{name}({', '.join(shown)})" if shown else name
 
 
-class Conv2d(Function):
-    """2-D cross-correlation (what deep learning calls convolution), with an optional bias.
+_ONES, _NO_PAD = (1, 1, 1), ((0, 0),) * 3
 
-    out[n, o, y, x] = b[o] + Σ_{c,i,j} w[o, c, i, j] · x_pad[n, group(o)·C/G + c, y·s + i·d, x·s + j·d]
+
+class ConvNd(Function):
+    """Cross-correlation (what deep learning calls convolution) over the spatial axes, with an optional bias.
+
+    out[n, o, y] = b[o] + Σ_{c, i} w[o, c, i] · x_pad[n, group(o)·C/G + c, y·stride + i·dilation]
+    (y and i run over all spatial axes at once).
     """
 
-    name = "conv2d"
+    name = "conv"
     formulas = ("col2im(bᵀ @ g)", "g @ im2col(a)ᵀ", "g summed over batch and positions")
-    defaults = {"stride": (1, 1), "padding": ((0, 0), (0, 0)), "dilation": (1, 1), "groups": 1}
+    defaults = {"stride": _ONES, "padding": _NO_PAD, "dilation": _ONES, "groups": 1}
 
     def forward(self, xp, x, w, *bias, stride, padding, dilation, groups):
-        out_ch, _, kh, kw = w.shape
+        out_ch, kernel = w.shape[0], w.shape[2:]
         padded = pad_zeros(xp, x, padding)
-        oh = out_size(padded.shape[2], kh, stride[0], dilation[0], 0)
-        ow = out_size(padded.shape[3], kw, stride[1], dilation[1], 0)
-        cols = im2col(xp, padded, (kh, kw), stride, dilation, (oh, ow))
-        cols = cols.reshape(groups, -1, cols.shape[1])  # (G, C/G·kh·kw, N·OH·OW)
-        wmat = w.reshape(groups, out_ch // groups, -1)  # (G, O/G, C/G·kh·kw): one flattened filter per row
+        outs = tuple(out_size(n, k, s, d, 0) for n, k, s, d in zip(padded.shape[2:], kernel, stride, dilation))
+        cols = im2col(xp, padded, kernel, stride, dilation, outs)
+        cols = cols.reshape(groups, -1, cols.shape[1])  # (G, C/G·prod(kernel), N·prod(outs))
+        wmat = w.reshape(groups, out_ch // groups, -1)  # (G, O/G, C/G·prod(kernel)): one flattened filter per row
         out = (wmat @ cols).reshape(out_ch, -1)  # one matrix product per group (one in all, usually)
         if bias:
             out += bias[0].reshape(-1, 1)
-        self.saved = (cols, wmat, w.shape, padded.shape, (oh, ow), x.shape)
-        # (O, N·OH·OW) -> (N, O, OH, OW) as a view: the data stays channels-first, the elementwise ops
-        # that follow keep that layout, and backward's transpose back to (O, N·OH·OW) is then free
-        return out.reshape(out_ch, x.shape[0], oh, ow).transpose(1, 0, 2, 3)
+        self.saved = (cols, wmat, w.shape, padded.shape, outs, x.shape)
+        # (O, N·prod(outs)) -> (N, O, *outs) as a view: the data stays channels-first, the elementwise ops
+        # that follow keep that layout, and backward's way back to (O, N·prod(outs)) is then free
+        return out.reshape((out_ch, x.shape[0]) + outs).swapaxes(0, 1)
 
     def backward(self, g):
-        cols, wmat, w_shape, padded_shape, out_hw, x_shape = self.saved
+        cols, wmat, w_shape, padded_shape, outs, x_shape = self.saved
         p, groups = self.params, self.params["groups"]
-        g2 = _channels_first(g)  # (O, N·OH·OW)
+        g2 = _channels_first(g)  # (O, N·prod(outs))
         g3 = g2.reshape(groups, -1, g2.shape[1])
         gx = gw = gb = None
         if self.needs[1]:
             gw = (g3 @ cols.transpose(0, 2, 1)).reshape(w_shape)
         if self.needs[0]:
             dcols = (wmat.transpose(0, 2, 1) @ g3).reshape(-1, g2.shape[1])
-            gpad = col2im(self.xp, dcols, padded_shape, w_shape[2:], p["stride"], p["dilation"], out_hw)
-            (top, _), (left, _) = p["padding"]
-            gx = gpad[:, :, top:top + x_shape[2], left:left + x_shape[3]]
+            gpad = col2im(self.xp, dcols, padded_shape, w_shape[2:], p["stride"], p["dilation"], outs)
+            gx = gpad[(slice(None), slice(None)) + tuple(slice(b, b + n)
+                                                         for (b, _), n in zip(p["padding"], x_shape[2:]))]
         if len(self.needs) > 2 and self.needs[2]:
             gb = g2.sum(axis=1)
         return (gx, gw, gb)[:len(self.needs)]
@@ -138,50 +149,74 @@ class Conv2d(Function):
         return _describe(self.name, self.params, self.defaults)
 
 
-class ConvTranspose2d(Function):
-    """The transpose (adjoint) of `Conv2d` with respect to its input, plus an optional bias.
+class Conv1d(ConvNd):
+    name = "conv1d"
 
-    Each input pixel spreads ``x[n, c, y, x] · w[c, o, :, :]`` onto the output window at
-    (y·s, x·s): col2im of ``Wᵀ @ x``. The output is then cropped by ``padding`` on each side
-    and grown by ``output_padding`` at the bottom/right, as PyTorch defines it.
+
+class Conv2d(ConvNd):
+    name = "conv2d"
+
+
+class Conv3d(ConvNd):
+    name = "conv3d"
+
+
+class ConvTransposeNd(Function):
+    """The transpose (adjoint) of `ConvNd` with respect to its input, plus an optional bias.
+
+    Each input pixel spreads ``x[n, c, y] · w[c, o, :]`` onto the output window at y·stride:
+    col2im of ``Wᵀ @ x``. The output is then cropped by ``padding`` on each side and grown
+    by ``output_padding`` at the end, as PyTorch defines it.
     """
 
-    name = "conv_transpose2d"
+    name = "conv_transpose"
     formulas = ("b @ im2col(g)", "a @ im2col(g)ᵀ", "g summed over batch and positions")
-    defaults = {"stride": (1, 1), "padding": (0, 0), "output_padding": (0, 0), "dilation": (1, 1), "groups": 1}
+    defaults = {"stride": _ONES, "padding": (0, 0, 0), "output_padding": (0, 0, 0), "dilation": _ONES, "groups": 1}
 
     def forward(self, xp, x, w, *bias, stride, padding, output_padding, dilation, groups):
-        n, in_ch, h, wd = x.shape
-        _, out_g, kh, kw = w.shape
-        full = tuple((size - 1) * s + d * (k - 1) + 1 + op
-                     for size, s, d, k, op in zip((h, wd), stride, dilation, (kh, kw), output_padding))
-        x3 = _channels_first(x).reshape(groups, in_ch // groups, -1)  # (G, Cin/G, N·H·W)
-        wmat = w.reshape(groups, in_ch // groups, -1)  # (G, Cin/G, Cout/G·kh·kw)
-        cols = (wmat.transpose(0, 2, 1) @ x3).reshape(-1, x3.shape[2])  # (Cout·kh·kw, N·H·W)
-        out = col2im(xp, cols, (n, out_g * groups) + full, (kh, kw), stride, dilation, (h, wd))
-        ph, pw = padding
-        out = out[:, :, ph:full[0] - ph, pw:full[1] - pw]
+        in_ch, out_g, kernel = w.shape[0], w.shape[1], w.shape[2:]
+        full = tuple((n - 1) * s + d * (k - 1) + 1 + op
+                     for n, s, d, k, op in zip(x.shape[2:], stride, dilation, kernel, output_padding))
+        x3 = _channels_first(x).reshape(groups, in_ch // groups, -1)  # (G, Cin/G, N·prod(spatial))
+        wmat = w.reshape(groups, in_ch // groups, -1)  # (G, Cin/G, Cout/G·prod(kernel))
+        cols = (wmat.transpose(0, 2, 1) @ x3).reshape(-1, x3.shape[2])  # (Cout·prod(kernel), N·prod(spatial))
+        out = col2im(xp, cols, (x.shape[0], out_g * groups) + full, kernel, stride, dilation, x.shape[2:])
+        out = out[(slice(None), slice(None)) + tuple(slice(p, n - p) for p, n in zip(padding, full))]
         if bias:
-            out = out + bias[0].reshape(-1, 1, 1)
+            out = out + bias[0].reshape((-1,) + (1,) * len(kernel))
         self.saved = (x3, wmat, w.shape, full, x.shape)
         return out
 
     def backward(self, g):
         x3, wmat, w_shape, full, x_shape = self.saved
         p, groups, xp = self.params, self.params["groups"], self.xp
-        ph, pw = p["padding"]
-        gfull = pad_zeros(xp, g, ((ph, full[0] - ph - g.shape[2]), (pw, full[1] - pw - g.shape[3])))
-        gcols = im2col(xp, gfull, w_shape[2:], p["stride"], p["dilation"], x_shape[2:])  # (Cout·kh·kw, N·H·W)
+        gfull = pad_zeros(xp, g, tuple((q, n - q - m) for q, n, m in zip(p["padding"], full, g.shape[2:])))
+        gcols = im2col(xp, gfull, w_shape[2:], p["stride"], p["dilation"], x_shape[2:])  # (Cout·prod(k), N·...)
         gcols = gcols.reshape(groups, -1, gcols.shape[1])
         gx = gw = gb = None
         if self.needs[0]:
-            n, in_ch, h, wd = x_shape
-            gx = (wmat @ gcols).reshape(in_ch, n, h, wd).transpose(1, 0, 2, 3)
+            gx = (wmat @ gcols).reshape((x_shape[1], x_shape[0]) + tuple(x_shape[2:])).swapaxes(0, 1)
         if self.needs[1]:
             gw = (x3 @ gcols.transpose(0, 2, 1)).reshape(w_shape)
         if len(self.needs) > 2 and self.needs[2]:
-            gb = g.sum(axis=(0, 2, 3))
+            gb = g.sum(axis=(0,) + tuple(range(2, g.ndim)))
         return (gx, gw, gb)[:len(self.needs)]
 
     def describe(self):
         return _describe(self.name, self.params, self.defaults)
+
+
+class ConvTranspose1d(ConvTransposeNd):
+    name = "conv_transpose1d"
+
+
+class ConvTranspose2d(ConvTransposeNd):
+    name = "conv_transpose2d"
+
+
+class ConvTranspose3d(ConvTransposeNd):
+    name = "conv_transpose3d"
+
+
+CONV = {1: Conv1d, 2: Conv2d, 3: Conv3d}
+CONV_TRANSPOSE = {1: ConvTranspose1d, 2: ConvTranspose2d, 3: ConvTranspose3d}

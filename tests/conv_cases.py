@@ -25,6 +25,7 @@ class Case:
     torch_fn: Callable[..., Any]    # torch: tensors -> tensor
     shapes: tuple                   # one shape per input; every input gets a gradient
     kwargs: dict = field(default_factory=dict, compare=False)
+    torch_grad: bool = True         # False where minigrad's gradient is the exact one and PyTorch's is not
 
     def __str__(self) -> str:
         return self.name
@@ -67,6 +68,28 @@ CONV_T = [functional("conv_transpose2d", ((1, 4, 3, 3), (4, 4 // g, 3, 2), (4,))
                                  (2, 2, 1, 1, 2), ((2, 1), (0, 1), (1, 0), 1, 1)]]
 CONV_T.append(functional("conv_transpose2d", ((1, 2, 3, 3), (2, 3, 2, 2))))
 
+CONV_ND = [functional("conv3d", ((1, 2, 4, 3, 4), (3, 2, 2, 2, 3), (3,)), stride=(1, 2, 1), padding=1),
+           functional("conv3d", ((1, 4, 3, 4, 3), (2, 2, 2, 1, 2)), groups=2, dilation=(1, 2, 1)),
+           functional("conv_transpose1d", ((2, 2, 4), (2, 3, 3), (3,)), stride=2, padding=1, output_padding=1),
+           functional("conv_transpose3d", ((1, 2, 2, 3, 2), (2, 2, 2, 2, 2), (2,)), stride=(2, 1, 2))]
+
+
+def _padded_conv(op: str, shapes: tuple, padding: tuple) -> Case:
+    """minigrad's padding (before, after) per axis, last axis first, as F.pad then the conv in PyTorch."""
+    def theirs(x: Any, *rest: Any) -> Any:
+        cropped = x[(slice(None), slice(None)) + tuple(
+            slice(max(-padding[2 * k], 0), x.shape[-1 - k] - max(-padding[2 * k + 1], 0))
+            for k in reversed(range(len(padding) // 2)))]
+        return getattr(_tf(), op)(_tf().pad(cropped, tuple(max(p, 0) for p in padding)), *rest)
+    return Case(f"{op}-asymmetric-padding{_show(padding)}-{_show(shapes[0])}",
+                lambda *ts: getattr(F, op)(*ts, padding=padding), theirs, shapes)
+
+
+PADDED_CONV = [_padded_conv("conv2d", ((1, 2, 4, 5), (2, 2, 2, 3), (2,)), (0, 1, 2, 1)),
+               _padded_conv("conv2d", ((1, 1, 5, 5), (1, 1, 3, 3)), (-1, 0, -1, 1)),
+               _padded_conv("conv1d", ((2, 2, 5), (3, 2, 2)), (2, 0)),
+               _padded_conv("conv3d", ((1, 1, 3, 3, 3), (1, 1, 2, 2, 2)), (1, 0, 0, 1, 1, 1))]
+
 # -- pooling: kernels, strides, padding, dilation, ceil mode; overlapping and side-by-side windows ---------
 MAX_POOL = [functional("max_pool2d", ((2, 2, 7, 6),), kernel_size=k, stride=s, padding=p, dilation=d,
                        ceil_mode=c)
@@ -79,6 +102,42 @@ AVG_POOL = [functional("avg_pool2d", ((2, 2, 7, 6),), kernel_size=k, stride=s, p
                                         (3, 2, 1, False, False, None), (3, 2, 1, True, True, None),
                                         (3, 2, 1, True, False, None), ((2, 3), 1, (1, 1), False, True, 5)]]
 
+POOL_ND = [functional("max_pool1d", ((2, 2, 9),), kernel_size=3, stride=2, padding=1),
+           functional("max_pool3d", ((1, 2, 4, 5, 4),), kernel_size=2, stride=(1, 2, 2), ceil_mode=True),
+           functional("avg_pool1d", ((2, 2, 9),), kernel_size=4, stride=3, padding=2, count_include_pad=False),
+           functional("avg_pool3d", ((1, 2, 4, 5, 4),), kernel_size=(2, 3, 2), stride=1, padding=(1, 1, 0))]
+
+
+def _padded_pool(op: str, shape: tuple, kernel: Any, padding: tuple, fill: float) -> Case:
+    """Uneven pool padding (before, after per axis, last axis first): PyTorch pads by hand with ``fill``."""
+    def theirs(x: Any) -> Any:
+        return getattr(_tf(), op)(_tf().pad(x, padding, value=fill), kernel_size=kernel)
+    return Case(f"{op}-asymmetric-padding{_show(padding)}-{_show(shape)}",
+                lambda x: getattr(F, op)(x, kernel_size=kernel, padding=padding), theirs, (shape,))
+
+
+POOL_ND += [_padded_pool("max_pool2d", (1, 2, 7, 6), 3, (0, 1, 1, 0), float("-inf")),
+            _padded_pool("max_pool2d", (1, 1, 6, 7), (5, 5), (2, 1, 2, 0), float("-inf"))]
+
+
+def _unpool(label: str, shape: tuple, **kwargs: Any) -> Case:
+    """max_unpool2d of max_pool2d: the values go back where their maxima were (the gradient reads them back)."""
+    def ours(x: Any) -> Any:
+        out, index = F.max_pool2d(x, return_indices=True, **kwargs)
+        return F.max_unpool2d(out, index, output_size=x.shape, **kwargs)
+
+    def theirs(x: Any) -> Any:
+        out, index = _tf().max_pool2d(x, return_indices=True, **kwargs)
+        return _tf().max_unpool2d(out, index, output_size=x.shape, **kwargs)
+    # overlapping windows can pick one maximum twice: unpooling keeps one copy, and minigrad gives the
+    # gradient to the kept copy only (finite differences agree); PyTorch gives it to both
+    overlapping = kwargs.get("stride", kwargs["kernel_size"]) < kwargs["kernel_size"]
+    return Case(f"max_unpool2d-{label}-{_show(shape)}", ours, theirs, (shape,), torch_grad=not overlapping)
+
+
+POOL_ND += [_unpool("k2", (2, 2, 4, 6), kernel_size=2), _unpool("k3s2p1", (1, 2, 7, 5), kernel_size=3, stride=2,
+                                                                   padding=1)]
+
 # -- padding in PyTorch's order (last axis first), every mode ----------------------------------------------
 PAD = [functional("pad", (shape,), pad=pads, mode=mode)
        for mode, shape, pads in [("constant", (2, 3, 4), (1, 2)), ("constant", (2, 3, 4), (2, 0, 1, 3)),
@@ -87,6 +146,12 @@ PAD = [functional("pad", (shape,), pad=pads, mode=mode)
                                  ("replicate", (2, 3, 4), (2, 1)), ("replicate", (1, 2, 3, 4), (1, 2, 3, 0)),
                                  ("circular", (2, 3, 4), (4, 1)), ("circular", (1, 2, 3, 4), (1, 2, 3, 1))]]
 PAD.append(functional("pad", ((2, 3),), pad=(1, 1), mode="constant", value=2.5))
+PAD += [functional("pad", (shape,), pad=pads, mode=mode)  # a negative amount crops, in PyTorch's order per mode
+        for mode, shape, pads in [("reflect", (1, 2, 5, 5), (3, -3, 0, -3)),
+                                  ("reflect", (2, 3, 3, 3), (-1, 2, 2, -1)),
+                                  ("replicate", (1, 2, 5, 5), (3, -5, 1, -4)),
+                                  ("circular", (1, 2, 5, 5), (1, -2, 2, -1)),
+                                  ("replicate", (1, 1, 2, 3), (4, 1, 0, 5))]]
 
 # -- resizing: sizes and scale factors, up and down, both corner conventions -------------------------------
 INTERPOLATE = [functional("interpolate", (shape,), **kw) for shape, kw in [
@@ -150,7 +215,8 @@ ATTENTION = [
     _attention("gqa", ((1, 4, 3, 2), (1, 2, 3, 2), (1, 2, 3, 2)), enable_gqa=True),
 ]
 
-ALL = CONV2D + CONV1D + CONV_T + MAX_POOL + AVG_POOL + PAD + INTERPOLATE + EINSUM + ATTENTION
+ALL = (CONV2D + CONV1D + CONV_T + CONV_ND + PADDED_CONV + MAX_POOL + AVG_POOL + POOL_ND + PAD + INTERPOLATE + EINSUM
+       + ATTENTION)
 
 
 def oracle_grid() -> list[Case]:

@@ -11,14 +11,17 @@ from __future__ import annotations
 from ..lazy import lazy_getattr
 from . import functional, init
 from .containers import MLP, Sequential
-from .conv import AvgPool2d, Conv1d, Conv2d, ConvTranspose2d, Flatten, MaxPool2d
+from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
+from .pooling import (AvgPool1d, AvgPool2d, AvgPool3d, Flatten, MaxPool1d, MaxPool2d, MaxPool3d, MaxUnpool2d,
+                      Upsample)
 from .layers import (ACTIVATIONS, BatchNorm1d, Dropout, Identity, LeakyReLU, Linear, ReLU, Sigmoid, Softmax, Tanh,
                      activation)
 from .module import Module, StateDictError
 
 __all__ = ["Module", "StateDictError", "Linear", "Sequential", "MLP", "ReLU", "Tanh", "Sigmoid", "LeakyReLU",
-           "Softmax", "Dropout", "BatchNorm1d", "Identity", "Conv1d", "Conv2d", "ConvTranspose2d",
-           "MaxPool2d", "AvgPool2d", "Flatten", "activation", "ACTIVATIONS", "init", "functional",
+           "Softmax", "Dropout", "BatchNorm1d", "Identity", "Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d",
+           "ConvTranspose2d", "ConvTranspose3d", "MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d", "AvgPool2d",
+           "AvgPool3d", "MaxUnpool2d", "Upsample", "Flatten", "activation", "ACTIVATIONS", "init", "functional",
            "scalar"]
 
 

@@ -1,4 +1,4 @@
-"""Convolution and pooling layers: `Conv1d`, `Conv2d`, `ConvTranspose2d`, `MaxPool2d`, `AvgPool2d`, `Flatten`.
+"""Convolution layers: `Conv1d`, `Conv2d`, `Conv3d` and `ConvTranspose1d`/`2d`/`3d`.
 
 Arguments and shapes as PyTorch's layers, initial weights as `Linear`'s: ``init`` picks the
 scheme ("he" by default, "xavier", "random", "zeros", a number or a function). A conv weight
@@ -16,12 +16,13 @@ import numpy as np
 from ..backend import default_device
 from ..ops import ShapeError
 from ..tensor import Tensor
-from . import functional_spatial as F
+from . import functional_conv as F
 from . import init as initializers
+from .functional_pool import pad
 from .layers import as_input
 from .module import Module
 
-__all__ = ["Conv1d", "Conv2d", "ConvTranspose2d", "MaxPool2d", "AvgPool2d", "Flatten"]
+__all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"]
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -84,12 +85,17 @@ class _ConvNd(Module):
         self.bias = Tensor(np.zeros(self.out_channels, dtype=dtype), requires_grad=True, device=device,
                            label="b") if bias else None
 
+    def forward(self, x: Any) -> Tensor:
+        x, padding = self._padded(as_input(x, self.weight))
+        return F.convolution(f"conv{self.spatial}d", x, self.weight, self.bias, self.stride, padding, self.dilation,
+                       self.groups)
+
     def _padded(self, x: Tensor) -> tuple[Tensor, Any]:
         """Apply a non-zero padding mode by hand (then the convolution itself pads nothing)."""
         if self.padding_mode == "zeros":
             return x, self.padding
         flat = tuple(p for size in reversed(self.padding) for p in (size, size))
-        return F.pad(x, flat, mode=self.padding_mode), 0
+        return pad(x, flat, mode=self.padding_mode), 0
 
     def extra_repr(self) -> str:
         parts = [f"{self.in_channels}, {self.out_channels}", f"kernel_size={_short(self.kernel_size)}"]
@@ -111,26 +117,24 @@ def _short(values: tuple) -> Any:
     return values[0] if len(set(values)) == 1 else values
 
 
-class Conv2d(_ConvNd):
-    """2-D convolution layer: (N, in_channels, H, W) -> (N, out_channels, H', W')."""
-
-    def forward(self, x: Any) -> Tensor:
-        x, padding = self._padded(as_input(x, self.weight))
-        return F.conv2d(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
-
-
 class Conv1d(_ConvNd):
     """1-D convolution layer: (N, in_channels, L) -> (N, out_channels, L')."""
 
     spatial = 1
 
-    def forward(self, x: Any) -> Tensor:
-        x, padding = self._padded(as_input(x, self.weight))
-        return F.conv1d(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
+
+class Conv2d(_ConvNd):
+    """2-D convolution layer: (N, in_channels, H, W) -> (N, out_channels, H', W')."""
 
 
-class ConvTranspose2d(_ConvNd):
-    """Transposed 2-D convolution layer (learned upsampling): weight (in_channels, out_channels/groups, kh, kw)."""
+class Conv3d(_ConvNd):
+    """3-D convolution layer: (N, in_channels, D, H, W) -> (N, out_channels, D', H', W')."""
+
+    spatial = 3
+
+
+class _ConvTransposeNd(_ConvNd):
+    """Transposed convolution (learned upsampling): weight (in_channels, out_channels/groups, *kernel)."""
 
     transposed = True
 
@@ -141,88 +145,39 @@ class ConvTranspose2d(_ConvNd):
                          padding_mode, init, dtype, device, output_padding)
 
     def forward(self, x: Any, output_size: Any = None) -> Tensor:
-        """``output_size`` (H, W) (or a full shape) picks the output_padding that gives exactly that size,
-        as PyTorch's layer does: a stride above 1 maps several input sizes to the same output size."""
+        """``output_size`` (the spatial sizes, or a full shape) picks the output_padding that gives exactly
+        that size, as PyTorch's layer does: a stride above 1 maps several input sizes to one output size."""
         x = as_input(x, self.weight)
         extra = self.output_padding if output_size is None else self._output_padding(x, output_size)
-        return F.conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding, extra, self.groups,
-                                  self.dilation)
+        return F.transposed_convolution(f"conv_transpose{self.spatial}d", x, self.weight, self.bias, self.stride,
+                                 self.padding, extra, self.groups, self.dilation)
 
     def _output_padding(self, x: Tensor, output_size: Any) -> tuple:
-        wanted = tuple(int(n) for n in output_size)[-2:]
+        wanted = tuple(int(n) for n in output_size)[-self.spatial:]
         extra = []
         for axis, size in enumerate(wanted):
-            s, p, d, k = (_tuple(v, 2)[axis] for v in (self.stride, self.padding, self.dilation, self.kernel_size))
-            smallest = (x.shape[-2 + axis] - 1) * s - 2 * p + d * (k - 1) + 1
+            s, p, d, k = (_tuple(v, self.spatial)[axis]
+                          for v in (self.stride, self.padding, self.dilation, self.kernel_size))
+            smallest = (x.shape[x.ndim - self.spatial + axis] - 1) * s - 2 * p + d * (k - 1) + 1
             if not smallest <= size < smallest + max(s, d):
-                raise ShapeError(f"ConvTranspose2d: output_size {tuple(output_size)} for input {tuple(x.shape)}: "
-                                 f"axis {axis - 2} can only be {smallest} to {smallest + max(s, d) - 1}")
+                raise ShapeError(f"{type(self).__name__}: output_size {tuple(output_size)} for input "
+                                 f"{tuple(x.shape)}: axis {axis - self.spatial} can only be {smallest} to "
+                                 f"{smallest + max(s, d) - 1}")
             extra.append(size - smallest)
         return tuple(extra)
 
 
-class MaxPool2d(Module):
-    """Maximum over each kernel_size window (stride defaults to kernel_size: windows side by side)."""
+class ConvTranspose1d(_ConvTransposeNd):
+    """Transposed 1-D convolution layer: weight (in_channels, out_channels/groups, k)."""
 
-    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1,
-                 return_indices: bool = False, ceil_mode: bool = False):
-        super().__init__()
-        self.kernel_size, self.stride, self.padding, self.dilation = kernel_size, stride, padding, dilation
-        self.return_indices, self.ceil_mode = bool(return_indices), bool(ceil_mode)
-
-    def forward(self, x: Any) -> Any:
-        return F.max_pool2d(x, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode,
-                            self.return_indices)
-
-    def extra_repr(self) -> str:
-        stride = self.kernel_size if self.stride is None else self.stride
-        text = f"kernel_size={self.kernel_size}, stride={stride}"
-        if self.padding:
-            text += f", padding={self.padding}"
-        if self.dilation != 1:
-            text += f", dilation={self.dilation}"
-        return text + (", ceil_mode=True" if self.ceil_mode else "")
+    spatial = 1
 
 
-class AvgPool2d(Module):
-    """Mean over each kernel_size window (stride defaults to kernel_size)."""
-
-    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0, ceil_mode: bool = False,
-                 count_include_pad: bool = True, divisor_override: int | None = None):
-        super().__init__()
-        self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
-        self.ceil_mode, self.count_include_pad = bool(ceil_mode), bool(count_include_pad)
-        self.divisor_override = divisor_override
-
-    def forward(self, x: Any) -> Tensor:
-        return F.avg_pool2d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad,
-                            self.divisor_override)
-
-    def extra_repr(self) -> str:
-        stride = self.kernel_size if self.stride is None else self.stride
-        text = f"kernel_size={self.kernel_size}, stride={stride}"
-        if self.padding:
-            text += f", padding={self.padding}"
-        return text + (", ceil_mode=True" if self.ceil_mode else "")
+class ConvTranspose2d(_ConvTransposeNd):
+    """Transposed 2-D convolution layer (learned upsampling): weight (in_channels, out_channels/groups, kh, kw)."""
 
 
-class Flatten(Module):
-    """Join axes ``start_dim..end_dim`` into one: (N, C, H, W) -> (N, C·H·W) by default, before a `Linear`."""
+class ConvTranspose3d(_ConvTransposeNd):
+    """Transposed 3-D convolution layer: weight (in_channels, out_channels/groups, kd, kh, kw)."""
 
-    def __init__(self, start_dim: int = 1, end_dim: int = -1):
-        super().__init__()
-        self.start_dim, self.end_dim = int(start_dim), int(end_dim)
-
-    def forward(self, x: Tensor) -> Tensor:
-        if not isinstance(x, Tensor):
-            x = Tensor(x)
-        ndim = max(x.ndim, 1)
-        start, end = self.start_dim % ndim, self.end_dim % ndim
-        if not (-ndim <= self.start_dim < ndim and -ndim <= self.end_dim < ndim) or start > end:
-            raise ShapeError(f"Flatten(start_dim={self.start_dim}, end_dim={self.end_dim}): does not fit an input "
-                             f"of shape {tuple(x.shape)}")
-        shape = tuple(x.shape)
-        return x.reshape(shape[:start] + (int(np.prod(shape[start:end + 1])),) + shape[end + 1:])
-
-    def extra_repr(self) -> str:
-        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+    spatial = 3

@@ -17,8 +17,11 @@ from ..kernels import kernel
 from ..ops import ShapeError
 from ..tensor import Tensor, apply, where
 from .attention import scaled_dot_product_attention  # noqa: F401 - PyTorch's nn.functional names
-from .functional_spatial import (avg_pool2d, conv1d, conv2d, conv_transpose2d, interpolate,  # noqa: F401
-                                 max_pool2d, pad)
+from .functional_conv import (conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d,  # noqa: F401
+                              conv_transpose3d)
+from .functional_pool import (avg_pool1d, avg_pool2d, avg_pool3d, max_pool1d, max_pool2d, max_pool3d,  # noqa: F401
+                              max_unpool1d, max_unpool2d, max_unpool3d, pad)
+from .functional_resize import interpolate  # noqa: F401
 from .module import Module
 
 _REDUCTIONS = ("mean", "sum", "none")
