@@ -4,6 +4,10 @@ Every loss takes predictions first and targets second, checks that their shapes
 agree (a ``(n, 1)`` prediction against a ``(n,)`` target would otherwise broadcast
 to ``(n, n)`` and train on nonsense), and reduces with ``reduction="mean"``
 (default), ``"sum"`` or ``"none"``. Targets may be Tensors, NumPy arrays or lists.
+
+Each loss builds its ops inside a `scope` named after it, so a picture of the graph
+shows one box called ``mse_loss`` rather than a handful of anonymous subtractions and
+means; the target keeps its label.
 """
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from .. import ops
+from .. import autograd, ops
 from ..backend import array_module, check_later, device_of, to_numpy
 from ..kernels import kernel
 from ..ops import ShapeError
@@ -27,16 +31,37 @@ from .module import Module
 _REDUCTIONS = ("mean", "sum", "none")
 
 
+class LossScope:
+    """What a loss function's ops are recorded under (`autograd.scope`): pictures draw them as one named box."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def parameters(self) -> list:
+        return []
+
+    def __repr__(self) -> str:
+        return self.name
+
+
 def _target(target: Any, like: Tensor, name: str) -> Tensor:
-    """``target`` as a constant Tensor of ``like``'s float dtype and device, with exactly its shape."""
+    """``target`` as a constant Tensor of ``like``'s float dtype and device, with exactly its shape.
+
+    A Tensor that needs no gradient is used as it is, so pictures show the learner's own
+    target (its label, its variable name in the REPL); one that needs a gradient is detached.
+    """
     if isinstance(target, Tensor):
-        t = target.detach()
+        t = target.detach() if target.requires_grad else target
     elif hasattr(target, "__cuda_array_interface__"):  # a CuPy array: keep it on its device
         t = Tensor(target, device=like.device)
     else:
         t = Tensor(np.asarray(target), device=like.device)
     if t.dtype != like.dtype:
         t = t.astype(like.dtype)
+    if t is not target:  # a converted copy still says what it is
+        t.label = getattr(target, "label", "") or "target"
     if t.shape != like.shape:
         hint = ""
         if t.size == like.size:
@@ -67,8 +92,9 @@ def _float(pred: Any, name: str) -> Tensor:
 def mse_loss(pred: Any, target: Any, reduction: str = "mean") -> Tensor:
     """Mean squared error: mean((pred - target)²)."""
     pred = _float(pred, "mse_loss")
-    diff = pred - _target(target, pred, "mse_loss")
-    return _reduce(diff * diff, reduction, "mse_loss")
+    with autograd.scope(LossScope("mse_loss")):
+        diff = pred - _target(target, pred, "mse_loss")
+        return _reduce(diff * diff, reduction, "mse_loss")
 
 
 def binary_cross_entropy(probs: Any, target: Any, eps: float = 1e-7, reduction: str = "mean") -> Tensor:
@@ -79,12 +105,13 @@ def binary_cross_entropy(probs: Any, target: Any, eps: float = 1e-7, reduction: 
     Prefer `binary_cross_entropy_with_logits`: it is exact where this has to clip.
     """
     p = _float(probs, "binary_cross_entropy")
-    y = _target(target, p, "binary_cross_entropy")
-    lo, hi = eps, 1.0 - eps
-    p = where(p.data < lo, lo, p)
-    p = where(p.data > hi, hi, p)
-    loss = -(y * p.log() + (1.0 - y) * (1.0 - p).log())
-    return _reduce(loss, reduction, "binary_cross_entropy")
+    with autograd.scope(LossScope("binary_cross_entropy")):
+        y = _target(target, p, "binary_cross_entropy")
+        lo, hi = eps, 1.0 - eps
+        p = where(p.data < lo, lo, p)
+        p = where(p.data > hi, hi, p)
+        loss = -(y * p.log() + (1.0 - y) * (1.0 - p).log())
+        return _reduce(loss, reduction, "binary_cross_entropy")
 
 
 def _bce_logits_elementwise(x: Tensor, y: Tensor) -> Tensor:
@@ -101,8 +128,9 @@ def binary_cross_entropy_with_logits(logits: Any, target: Any, reduction: str = 
     and still exact for logits of ±1000.
     """
     x = _float(logits, "binary_cross_entropy_with_logits")
-    y = _target(target, x, "binary_cross_entropy_with_logits")
-    return _reduce(_bce_logits_elementwise(x, y), reduction, "binary_cross_entropy_with_logits")
+    with autograd.scope(LossScope("binary_cross_entropy_with_logits")):
+        y = _target(target, x, "binary_cross_entropy_with_logits")
+        return _reduce(_bce_logits_elementwise(x, y), reduction, "binary_cross_entropy_with_logits")
 
 
 def cross_entropy(logits: Any, targets: Any, reduction: str = "mean") -> Tensor:
@@ -123,8 +151,9 @@ def cross_entropy(logits: Any, targets: Any, reduction: str = "mean") -> Tensor:
         # one fused op (log-softmax, pick, reduce; backward softmax - onehot): same numbers as the
         # composed ops below, without their chain of intermediate (n, classes) arrays
         return apply(ops.CrossEntropy, x, targets=t, reduction=reduction)
-    picked = x.log_softmax(axis=1)[Tensor(xp.arange(n)), Tensor(t)]
-    return _reduce(-picked, reduction, "cross_entropy")
+    with autograd.scope(LossScope("cross_entropy")):
+        picked = x.log_softmax(axis=1)[Tensor(xp.arange(n)), Tensor(t)]
+        return _reduce(-picked, reduction, "cross_entropy")
 
 
 def _class_indices(targets: Any, n: int, classes: int, x: Tensor) -> Any:
@@ -184,12 +213,13 @@ def masked_binary_cross_entropy_with_logits(logits: Any, targets: Any, mask: Any
                              f"shape {y.shape}")
         observed &= m.astype(bool)
     filled = np.where(observed, y, 0.0)
-    yt = _target(filled, x, "masked_binary_cross_entropy_with_logits")
-    weights = Tensor(observed.astype(x.dtype), device=x.device)
-    loss = _bce_logits_elementwise(x, yt) * weights
-    if reduction == "mean":
-        return loss.sum() / max(int(observed.sum()), 1)
-    return _reduce(loss, reduction, "masked_binary_cross_entropy_with_logits")
+    with autograd.scope(LossScope("masked_binary_cross_entropy_with_logits")):
+        yt = _target(filled, x, "masked_binary_cross_entropy_with_logits")
+        weights = Tensor(observed.astype(x.dtype), device=x.device)
+        loss = _bce_logits_elementwise(x, yt) * weights
+        if reduction == "mean":
+            return loss.sum() / max(int(observed.sum()), 1)
+        return _reduce(loss, reduction, "masked_binary_cross_entropy_with_logits")
 
 
 multi_task_loss = masked_binary_cross_entropy_with_logits
@@ -212,7 +242,8 @@ def l2_penalty(params: Module | Iterable[Tensor]) -> Tensor:
     for i, p in enumerate(tensors):
         if not isinstance(p, Tensor):
             raise TypeError(f"l2_penalty: item {i} is a {type(p).__name__}, not a Tensor")
-    total = (tensors[0] * tensors[0]).sum()
-    for p in tensors[1:]:
-        total = total + (p * p).sum()
-    return total
+    with autograd.scope(LossScope("l2_penalty")):
+        total = (tensors[0] * tensors[0]).sum()
+        for p in tensors[1:]:
+            total = total + (p * p).sum()
+        return total
