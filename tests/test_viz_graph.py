@@ -56,7 +56,8 @@ def test_small_scalar_graph_nodes_edges_and_labels():
     assert sorted(edges(g.source)) == sorted([
         ("n0", "n2_op"), ("n1", "n2_op"), ("n2_op", "n2"), ("n2", "n4_op"), ("n3", "n4_op"), ("n4_op", "n4"),
         ("n4", "n5_op"), ("n5_op", "n5")])
-    assert g.info == {"nodes": 6, "boxes": 9, "collapse": None, "flags": {"ok": 6}, "released": False}
+    assert {k: g.info[k] for k in ("nodes", "boxes", "collapse", "flags", "released")} == \
+        {"nodes": 6, "boxes": 9, "collapse": None, "flags": {"ok": 6}, "released": False}
 
 
 def test_colours_follow_grad_on_a_log_scale():
@@ -133,12 +134,12 @@ def test_tensor_graph_shows_shape_op_description_and_norm():
     labels = {k: attr(v, "label") for k, v in nodes.items()}
     assert "x" in labels["n0"] and "shape (2, 2)" in labels["n0"] and "dashed" in attr(nodes["n0"], "style")
     assert "bold" in attr(nodes["n1"], "style")  # a trainable leaf
-    assert labels["n2_op"] == "@"
+    assert labels["n2_op"] == "x @ w"  # operand order matters: spelled out
     assert labels["n4_op"] == "mean"
     assert any(v == "sum(axis=1)" for v in labels.values())
-    # w.grad = x^T @ (1/2, 1/2) = (2, 3): norm sqrt(13)
-    assert f"\\|\\|grad\\|\\| {G.fmt(np.sqrt(13.0))}" in labels["n1"]
-    assert "data 1.0000" in labels["n0"] or "mean 2.5000" in labels["n0"]
+    # w.grad = x^T @ (1/2, 1/2) = (2, 3): a tensor this small shows every value and gradient
+    assert "grad [[2], [3]]" in labels["n1"] and "data [[1], [-1]]" in labels["n1"]
+    assert "data [[1, 2], [3, 4]]" in labels["n0"]
     assert "grad -" in labels["n0"]  # the constant gets no gradient
 
 
@@ -232,7 +233,7 @@ def test_scalar_mlp_beyond_max_nodes_becomes_per_module_summaries():
     assert g.info["collapse"] in ("module", "all") and g.info["boxes"] <= 60
     assert "layers.0.neurons.0: TanhNeuron(2)" in g.source or "layers.0.neurons.0: ReLUNeuron(2)" in g.source
     assert "3 parameters" in g.source and "5 parameters" in g.source
-    assert "boxes folded into" in g.source
+    assert re.search(r"\d+ boxes \(\d+ values, \d+ ops\) folded into \d+", g.source)
 
 
 def test_bad_arguments_raise_clear_errors():

@@ -230,7 +230,19 @@ def _assignments(items: Sequence[str]) -> dict[str, float]:
     return out
 
 
+def _positive(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"wants a positive whole number, got {text!r}")
+    return n
+
+
 def parser() -> argparse.ArgumentParser:
+    from .graph import DEFAULT_MAX_DEPTH, DEFAULT_MAX_NODES
+
     p = argparse.ArgumentParser(prog="minigrad graph", description="Render a computation graph to PNG/SVG/PDF.")
     p.add_argument("expression", nargs="?", help='a scalar expression, e.g. "tanh(a*b + c)"')
     p.add_argument("--mlp", type=_sizes, metavar="SIZES", help="draw an MLP of these layer sizes, e.g. 2,4,1")
@@ -240,8 +252,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--batch", type=int, default=4, help="--mlp: examples in the random batch (default 4)")
     p.add_argument("--activation", default="tanh", choices=("tanh", "relu", "sigmoid"), help="--mlp activation")
     p.add_argument("--collapse", choices=("module", "all"), help="fold each module into one summary box")
-    p.add_argument("--max-nodes", type=int, default=None, help="collapse graphs with more boxes than this")
-    p.add_argument("--rankdir", default="LR", choices=("LR", "TB", "RL", "BT"), help="layout direction")
+    p.add_argument("--max-nodes", type=_positive, default=None, metavar="N",
+                   help=f"fold graphs with more than N boxes (default {DEFAULT_MAX_NODES}); giving it also turns "
+                        "the --max-depth rule off unless that is given too")
+    p.add_argument("--max-depth", type=_positive, default=None, metavar="N",
+                   help=f"fold modules when the longest chain has more than N boxes (default {DEFAULT_MAX_DEPTH})")
+    p.add_argument("--rankdir", choices=("LR", "TB", "RL", "BT"),
+                   help="layout direction (default: left to right, a long chain wrapped into rows)")
     p.add_argument("--no-data", action="store_true", help="leave the data out of the boxes")
     p.add_argument("--no-grad", action="store_true", help="leave gradients (and their colours) out")
     p.add_argument("--renderer", choices=("dot", "pure"), help="force Graphviz dot or graphviz-pure")
@@ -251,7 +268,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``minigrad graph``; returns the exit status."""
-    from .graph import DEFAULT_MAX_NODES, draw
+    from .graph import DEFAULT_MAX_DEPTH, DEFAULT_MAX_NODES, draw
     from .render import RenderError, render
 
     p = parser()
@@ -270,8 +287,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             root, model = build_expression(args.expression, _assignments(args.set), args.seed), None
             if not args.no_grad:
                 root.backward()  # like --mlp: the picture shows each node's gradient, micrograd's draw_dot
+        # an explicit --max-nodes is the learner's say on folding: the depth rule then applies only when asked for
+        max_depth = args.max_depth or (None if args.max_nodes else DEFAULT_MAX_DEPTH)
         graph = draw(root, show_data=not args.no_data, show_grad=not args.no_grad, collapse=args.collapse,
-                     max_nodes=args.max_nodes or DEFAULT_MAX_NODES, rankdir=args.rankdir, model=model)
+                     max_nodes=args.max_nodes or DEFAULT_MAX_NODES, max_depth=max_depth, rankdir=args.rankdir,
+                     model=model)
         start = time.perf_counter()
         path = render(graph, args.output, renderer=args.renderer)
     except (ExpressionError, RenderError, ValueError, ZeroDivisionError, OverflowError) as exc:
@@ -285,8 +305,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     seconds = time.perf_counter() - start
     info = graph.info
-    folded = f", folded to {info['boxes']} boxes" if info["collapse"] else ""
-    print(f"wrote {path} ({info['nodes']} nodes{folded}, rendered in {seconds:.2f} s)")
+    # the same counts as the picture's own note: values + ops = boxes, and what they were folded into
+    counts = f"{info['detailed']} boxes: {info['nodes']} values, {info['ops']} ops"
+    if info["folded"]:
+        counts = info["folded"]
+    elif info["collapse"]:
+        counts += f"; collapse={info['collapse']!r} folded them into {info['boxes']}"
+    print(f"wrote {path} ({counts}; laid out {info['layout']}; rendered in {seconds:.2f} s)")
     for flag, words in (("zero", "a gradient of exactly 0"), ("vanishing", "vanishing gradients"),
                         ("exploding", "exploding gradients"), ("non-finite", "nan/inf gradients")):
         if info["flags"].get(flag):
