@@ -1,11 +1,54 @@
 """The small ``:commands``: help, quit, device, seed, reset."""
 from __future__ import annotations
 
+import re
 import textwrap
 
 from ..registry import COMMANDS, CommandError, command, find
 from ..session import Quit, Session
 from ..style import paint
+
+def _indent(line: str) -> str:
+    return line[: len(line) - len(line.lstrip())]
+
+
+def _starts_block(line: str) -> bool:
+    """A line that begins something of its own: a command, an option, an example, a list item, ``Word:``."""
+    stripped = line.lstrip()
+    return stripped.startswith((":", "--", "- ", "* ", ">>>")) or bool(re.match(r"[A-Z][a-z]+:", stripped))
+
+
+def _column(line: str) -> int | None:
+    """Where the second column of a table row starts (``:lesson N         open lesson N``), else None."""
+    m = re.match(r"(\s*\S+(?: \S+)*?)( {2,})\S", line)
+    return len(m.group(1)) + len(m.group(2)) if m and _starts_block(line) else None
+
+
+def reflow(text: str, width: int) -> list[str]:
+    """``text`` (written pre-wrapped, at about 80 columns) re-wrapped to ``width``.
+
+    The lines of a paragraph are joined before wrapping, so a line that was already
+    full is not wrapped twice (a long line, then one word on a line of its own). A
+    blank line, a change of indentation, a line after one ending in ':', a table row
+    and a line that starts a block of its own (a :command, an --option, an example)
+    keep their own lines; a wrapped table row goes on under its second column.
+    """
+    paragraphs: list[list[str]] = []  # [text, indentation of its last line]
+    for line in text.splitlines():
+        last = paragraphs[-1] if paragraphs else None
+        if (last is not None and line.strip() and last[0].strip() and _indent(line) == last[1]
+                and not _starts_block(line) and _column(last[0]) is None and not last[0].rstrip().endswith(":")):
+            last[0] += " " + line.strip()
+        else:
+            paragraphs.append([line.rstrip(), _indent(line)])
+    out: list[str] = []
+    for para, _ in paragraphs:
+        column = _column(para)
+        hanging = " " * column if column is not None else \
+            _indent(para) + ("  " if para.lstrip().startswith((":", "--", "- ", "* ")) else "")
+        out.extend(textwrap.wrap(para, width, subsequent_indent=hanging, break_on_hyphens=False) or [""])
+    return out
+
 
 @command("help", ":help [COMMAND]", "list the commands, or explain one", aliases=("h", "?"),
          dynamic_words=lambda session: sorted(COMMANDS))
@@ -17,10 +60,8 @@ def help_command(session: Session, argline: str) -> None:
             raise CommandError(f"no command :{name}")
         session.print(paint(cmd.usage, "bold"))
         session.print(f"  {cmd.summary}")
-        for line in cmd.details.splitlines():  # indented by two, so each line is kept within 80 columns
-            indent = line[: len(line) - len(line.lstrip())]
-            for part in textwrap.wrap(line, 78, subsequent_indent=indent + "  ") or [""]:
-                session.print("  " + part)
+        for line in reflow(cmd.details, 78):  # indented by two: each line stays within 80 columns
+            session.print("  " + line)
         return
     session.print(paint("minigrad REPL", "bold") + ": Python with mg, Value, Tensor, nn, optim, data, viz, np and "
                   "no_grad ready,\nplus these commands (:help NAME explains one):")
