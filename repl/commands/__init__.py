@@ -1,7 +1,7 @@
 """The REPL's ``:commands``, one module per command family; each keeps its own state.
 
 * basics.py      :help :quit :device :seed :reset
-* step.py        :step (and quiz.py, its --quiz mode); graph_names.py names nodes for :step and :graph
+* step.py        :step (and quiz.py, its --quiz mode) (nodes are named by minigrad.viz.names, as in the pictures)
 * graph.py       :graph
 * train.py       :train (train_view.py draws its live view)
 * inspect.py     :inspect

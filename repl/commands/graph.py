@@ -3,37 +3,32 @@ from __future__ import annotations
 
 import os
 
-from minigrad.autograd import is_node
-
 from ..registry import CommandError, command, split_options
 from ..session import Session
 from ..style import fmt, paint
-from .graph_names import NodeNames, is_tensor, summary
 
 DEFAULT_DIR = "minigrad-out"
 FORMATS = (".png", ".svg", ".pdf")
 OTHER_PICTURES = (".gif", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".eps", ".ps", ".dot")
+RANKDIRS = ("LR", "TB", "RL", "BT")
+SMALL = 6  # tensors with at most this many elements are written out in full, as in the picture
 
 
 FLAG_WORDS = {"zero": "gradient exactly 0", "vanishing": "vanishing gradient", "exploding": "exploding gradient",
-              "non-finite": "nan/inf gradient"}
-
-
-def no_backward_yet(root) -> bool:
-    """A Value graph whose root has grad 0 has not been through backward: its zeros mean "no gradient yet"."""
-    return not is_tensor(root) and root.grad == 0
+              "nonfinite": "nan/inf gradient"}
 
 
 def _tensor_text(x, norm: bool) -> str:
     """A tensor's data (its mean) or gradient (its norm, what the picture's colour shows) in a few characters;
-    tiny tensors in full."""
+    small tensors in full."""
     import numpy as np
 
     from minigrad.backend import to_numpy
+    from minigrad.viz.names import summary
 
     arr = np.asarray(to_numpy(getattr(x, "data", x)), dtype=np.float64)
-    if arr.size <= 3:
-        return summary(x)
+    if arr.size <= SMALL:
+        return summary(arr, small=SMALL)
     return f"‖{fmt(float(np.linalg.norm(arr)), 4)}‖" if norm else f"mean {fmt(float(arr.mean()), 4)}"
 
 
@@ -43,7 +38,7 @@ def _model_of(root, namespace: dict):
 
     in_graph = {id(n) for n in topological_order(root)}
     for value in namespace.values():
-        if callable(getattr(type(value), "named_parameters", None)) and not is_node(value):
+        if callable(getattr(type(value), "parameters", None)) and not hasattr(value, "_prev"):
             try:
                 if any(id(p) in in_graph for p in value.parameters()):
                     return value
@@ -52,32 +47,37 @@ def _model_of(root, namespace: dict):
     return None
 
 
-def outline(root, namespace: dict) -> list[str]:
+def outline(root, namespace: dict, model=None) -> list[str]:
     """One line per node, inputs first: name = definition, its data and grad, and a flag for bad gradients.
 
-    Tensors show their shape, the mean of their data and the norm of their gradient, so a
-    line stays readable in 80 columns.
+    The names are the picture's and ``:step``'s. Tensors show their shape, the mean of their
+    data and the norm of their gradient (small ones in full), so a line stays readable in 80
+    columns; a gradient another backward pass left behind is marked stale and not judged.
     """
-    from minigrad.health import classify, grad_norm
+    from minigrad.viz.graph import classify, grad_norm
+    from minigrad.viz.names import NodeNames, backward_passes, grad_state, is_tensor, summary
 
-    names = NodeNames(root, namespace)
-    fresh = no_backward_yet(root)
+    names = NodeNames(root, namespace, model)
+    passes = backward_passes([root])
     rows = []
     for node in reversed(names.order):
         definition = names.definition(node)
         if definition:
             head = f"{names[node]} = {definition}"
-        elif node.released:
+        elif getattr(node, "_released", False):
             head = f"{names[node]} (its graph was freed)"
         else:
             head = f"{names[node]} (input)"
         tensor = is_tensor(node)
-        flag = None if fresh else classify(grad_norm(node))
+        state = grad_state(node, passes)
+        flag = classify(grad_norm(node)) if state == "fresh" else None
         flag_text = paint(f"  ← {FLAG_WORDS[flag]}", "red") if flag in FLAG_WORDS else ""
-        if fresh or node.grad is None:
+        if state == "none":
             grad = "-"
         else:
             grad = _tensor_text(node.grad, norm=True) if tensor else summary(node.grad)
+            if state == "stale":
+                grad += paint(" (stale)", "yellow")
         data = f"{tuple(node.shape)} {_tensor_text(node, norm=False)}" if tensor else summary(node.data)
         rows.append((head, f"data {data}", f"grad {grad}{flag_text}"))
     # columns line up, but a long definition must not push every row past 80 columns
@@ -86,15 +86,38 @@ def outline(root, namespace: dict) -> list[str]:
     return [f"  {head.ljust(width)}  {data.ljust(dwidth)}  {grad}" for head, data, grad in rows]
 
 
-@command("graph", ":graph EXPR [FILE.png|.svg|.pdf] [collapse=module|all]",
+def _stale_hint(root, expression: str) -> str | None:
+    """What to say when the graph's gradients are not its own (backward never ran on it, or another pass
+    rewrote some); None when they are."""
+    from minigrad.viz.names import NodeNames, backward_passes, grad_state
+
+    passes = backward_passes([root])
+    stale = [n for n in NodeNames(root).order if grad_state(n, passes) == "stale"]
+    call = f"{expression}.backward()" if expression.isidentifier() else \
+        f"L = {expression}; L.backward(); :graph L"
+    if not passes:
+        if stale:
+            return (f"backward has not run on this graph: the {len(stale)} gradient(s) shown (stale) were left by "
+                    f"another backward; to see this graph's own: {call}")
+        return f"no gradients yet (backward has not run on this graph); to see them: {call}"
+    if stale:
+        return (f"{len(stale)} gradient(s) shown (stale) were rewritten by a later backward through another graph: "
+                "they are not this graph's")
+    return None
+
+
+@command("graph", ":graph EXPR [FILE.png|.svg|.pdf] [collapse=module|all] [rankdir=LR|TB|RL|BT]",
          "draw EXPR's graph to a picture, outline it as text",
          details="""
 Evaluates EXPR (a Value or Tensor, e.g. the loss), writes its graph with each
 node's data and grad (colour = |grad| on a log scale; vanishing, exploding and
 non-finite gradients are flagged) and prints where it went plus a text outline.
+Nodes are named as in :step (n1, n2, ... and L, or their labels and variables).
+A gradient left by another backward (not this graph's) is shown as stale.
 Tensor graphs are freed by backward(): call loss.backward(retain_graph=True)
-first to draw them with their gradients.""",
-         words=["collapse=module", "collapse=all"])
+first to draw them with their gradients. A long chain is wrapped into rows;
+rankdir=TB (or LR, RL, BT) lays it out in one direction instead.""",
+         words=["collapse=module", "collapse=all", "rankdir=LR", "rankdir=TB"])
 def graph_command(session: Session, argline: str) -> None:
     positional, options = split_options(argline)
     if not positional:
@@ -104,34 +127,41 @@ def graph_command(session: Session, argline: str) -> None:
         path = os.path.expanduser(positional.pop())
     elif len(positional) > 1 and positional[-1].lower().endswith(OTHER_PICTURES):
         raise CommandError(f"cannot write {positional[-1]}: the picture must be .png, .svg or .pdf")
+    unknown = set(options) - {"collapse", "rankdir"}
+    if unknown:
+        raise CommandError(f"unknown option(s) {', '.join(sorted(unknown))} (only collapse=module|all and "
+                           "rankdir=LR|TB|RL|BT)")
+    collapse = options.get("collapse")
+    if collapse not in (None, "module", "all"):
+        raise CommandError(f"collapse={collapse} is not a choice: collapse=module or collapse=all")
+    rankdir = options.get("rankdir")
+    if rankdir is not None and rankdir.upper() not in RANKDIRS:
+        raise CommandError(f"rankdir={rankdir} is not a direction: LR, TB, RL or BT")
     expression = " ".join(positional)
     root = session.eval(expression)
-    if not is_node(root):
+    if not hasattr(root, "_prev"):
         raise CommandError(f"{expression} is a {type(root).__name__}, not a Value or Tensor: it has no graph")
-    unknown = set(options) - {"collapse"}
-    if unknown:
-        raise CommandError(f"unknown option(s) {', '.join(sorted(unknown))} (only collapse=module|all)")
-    collapse = options.get("collapse")
     if path is None:
         os.makedirs(DEFAULT_DIR, exist_ok=True)
         path = os.path.join(DEFAULT_DIR, "graph.png")
     from minigrad import viz
 
+    model = _model_of(root, session.namespace)
     try:
-        written = viz.render(root, path, collapse=collapse, model=_model_of(root, session.namespace))
+        written = viz.render(root, path, collapse=collapse, model=model, namespace=session.namespace,
+                             rankdir=rankdir.upper() if rankdir else None)
     except viz.RenderError as exc:
         raise CommandError(str(exc)) from None
     except OSError as exc:
         raise CommandError(f"cannot write {path}: {exc.strerror or exc}") from None
     session.print(f"graph written to {paint(os.path.abspath(written), 'bold')}")
-    if root.released:
+    if getattr(root, "_released", False):
         session.print(paint("this graph was freed by backward(): only the result is left.\n"
                             "Call backward(retain_graph=True) to keep it for drawing.", "yellow"))
-    if no_backward_yet(root):
-        hint = f"L = {expression}; L.backward(); :graph L" if not expression.isidentifier() else \
-            f"{expression}.backward(); :graph {expression}"
-        session.print(paint(f"no gradients yet (backward has not run on this graph); to see them: {hint}", "yellow"))
-    lines = outline(root, session.namespace)
+    hint = _stale_hint(root, expression)
+    if hint:
+        session.print(paint(hint, "yellow"))
+    lines = outline(root, session.namespace, model)
     limit = 40
     for line in lines[:limit]:
         session.print(line)

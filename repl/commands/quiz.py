@@ -1,46 +1,20 @@
 """``:step --quiz``: the learner types each gradient before it is shown and hears whether it was right, and why.
 
-Answers may be arithmetic (``1 - 0.5**2``, ``-3*0.25``); they are read by a tiny
-evaluator that accepts numbers and + - * / ** only. A scalar answer counts as
+Answers may be arithmetic written as the hints write it (``1 - 0.5**2``, ``-3*0.25``,
+``1 - tanh(4)**2``, ``2·3``); they are read by a tiny evaluator (`arith.parse_number`:
+numbers, + - * / ** and the functions the rules use, no names). A scalar answer counts as
 right within 1% (or 1e-4 absolute). For Tensor graphs the question is the shape
 of the gradient, which always equals the shape of the node.
 """
 from __future__ import annotations
 
-import ast
 import math
-import operator
 
 from ..session import Session
-from ..style import fmt, operand, paint
+from ..style import fmt, paint
+from .arith import parse_number, product, total
 
-_OPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
-        ast.Pow: operator.pow, ast.USub: operator.neg, ast.UAdd: operator.pos}
 REL_TOL, ABS_TOL = 1e-2, 1e-4
-
-
-def parse_number(text: str) -> float:
-    """Evaluate a small arithmetic expression safely (no names, no calls); ValueError if it is not one."""
-    try:
-        tree = ast.parse(text.strip(), mode="eval")
-    except SyntaxError:
-        raise ValueError(f"{text!r} is not a number") from None
-
-    def ev(node: ast.AST) -> float:
-        if isinstance(node, ast.Expression):
-            return ev(node.body)
-        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
-            return float(node.value)
-        if isinstance(node, ast.BinOp) and type(node.op) in _OPS:
-            return _OPS[type(node.op)](ev(node.left), ev(node.right))
-        if isinstance(node, ast.UnaryOp) and type(node.op) in _OPS:
-            return _OPS[type(node.op)](ev(node.operand))
-        raise ValueError(f"{text!r} is not a number (only digits and + - * / ** are understood)")
-
-    try:
-        return ev(tree)
-    except (ZeroDivisionError, OverflowError) as exc:
-        raise ValueError(f"{text!r}: {exc}") from None
 
 
 def is_close(answer: float, truth: float) -> bool:
@@ -60,11 +34,12 @@ def _why_scalar(walk, index: int) -> str:
     step, received = walk.steps[index]
     d = walk.d(step.node)
     me = walk.names[step.node]
-    pieces = [f"{walk.d(child)} × d{walk.names[child]}/d{me} = {fmt(g)} × {operand(local)} = {fmt(con)}"
+    pieces = [f"{walk.d(child)} × d{walk.names[child]}/d{me} = {product(g, local, con)} = {fmt(con)}"
               for child, g, local, con in received]
     if len(pieces) == 1:
         return f"{d} = {pieces[0]}"
-    return f"{d} = the sum of its {len(pieces)} contributions: " + "  +  ".join(pieces) + f"  = {fmt(step.grad)}"
+    return (f"{d} = the sum of its {len(pieces)} contributions: " + "  +  ".join(pieces)
+            + f"  = {total([con for *_, con in received], step.grad)} = {fmt(step.grad)}")
 
 
 def run_quiz(session: Session, walk) -> None:

@@ -9,40 +9,46 @@ from __future__ import annotations
 
 from typing import Any
 
+from minigrad.viz.names import NodeNames, define, is_tensor, summary
+
 from ..keys import BACK, NEXT, QUIT
 from ..registry import CommandError, command
 from ..session import Session
-from ..style import fmt, operand, paint
-from .graph_names import NodeNames, is_tensor, summary
+from ..style import fmt, paint
+from . import arith
 
 FORWARD_LINES = 40  # the forward listing of a big graph is cut to this many lines
 LINE_WIDTH = 80  # a send that does not fit on one line of this width is split over two
 
+# the local derivative of a Value op with respect to each parent, {0} and {1} standing for the parents' names
+# (the same rules, and the same way of writing them, as Value.local_rule where the engine has it)
+VALUE_RULES = {
+    "+": ("1", "1"), "-": ("1", "-1"), "*": ("{1}", "{0}"), "/": ("1/{1}", "-{0}/{1}²"),
+    "**": ("{1}·{0}^({1} - 1)", "{0}^{1}·ln {0}"), "exp": ("exp({0})",), "log": ("1/{0}",),
+    "tanh": ("1 - tanh({0})²",), "ReLU": ("1 if {0} > 0 else 0",), "sigmoid": ("sigmoid({0})·(1 - sigmoid({0}))",),
+    "neg": ("-1",),
+}
 
-def value_rule(node: Any, index: int) -> str:
-    """The local derivative of a Value op with respect to parent ``index``, its inputs called x and y."""
-    return node.local_rule(index, ("x", "y")[:len(node.parents)])
+
+def _atom(name: str) -> str:
+    """A name as an operand inside a formula: a negative number or an expression gets parentheses."""
+    return f"({name})" if name.startswith("-") or " " in name else name
 
 
-def rule_with_numbers(node: Any, index: int) -> str:
-    """The local derivative with this node's numbers put in (``1 - 0.999²``); empty where the rule says it all."""
-    op, parents = node.op, list(node.parents)
-    out = operand(node.data)
-    if op == "tanh":
-        return f"1 - tanh(x)² = 1 - {out}²"
-    if op == "sigmoid":
-        return f"s·(1 - s) = {out}·(1 - {out})"
-    if op == "exp":
-        return "exp(x), the output"
-    if op == "log":
-        return f"1/x = 1/{operand(parents[0].data)}"
+def local_rule(node: Any, index: int, names: list[str]) -> str:
+    """The local derivative d node / d parents[index], written with the parents' names (``1 - tanh(n2)²``)."""
+    rule = getattr(node, "local_rule", None)
+    if callable(rule):
+        return rule(index, names)
+    op = node._op
+    atoms = [_atom(n) for n in names]
     if op.startswith("**") and op != "**":
-        n = op[2:]
-        return f"n·x^(n-1) = {n}·{operand(parents[0].data)}^{operand(float(n) - 1)}"
-    if op == "/" and len(parents) == 2:
-        x, y = (operand(p.data) for p in parents)
-        return f"1/y = 1/{y}" if index == 0 else f"-x/y² = -{x}/{y}²"
-    return node.local_rule(index, [fmt(p.data) for p in parents])  # a*b: the other factor, -3
+        k = float(op[2:])
+        return f"2·{atoms[0]}" if k == 2 else f"{fmt(k)}·{atoms[0]}^{arith.number(k - 1)}"
+    rules = VALUE_RULES.get(op)
+    if not rules:
+        return ""
+    return rules[min(index, len(rules) - 1)].format(*atoms)
 
 
 class Walk:
@@ -96,7 +102,7 @@ class Walk:
         for node in reversed(self.names.order):
             name = self.names[node]
             definition = self.names.definition(node)
-            numbers = self.names.with_numbers(node)  # scalars: the arithmetic itself, 2 * (-3)
+            numbers = self.forward_numbers(node)  # scalars: the arithmetic itself, 2 * (-3), true as printed
             value = f"{numbers} = {summary(node.data)}" if numbers else summary(node.data)
             rows.append((name, definition, value))
         # columns line up, but a few long names (model.layers.0.weight) must not push every row past 80
@@ -112,21 +118,35 @@ class Walk:
                 lines.append(f"  {name.rjust(width)}   {'(input)'.ljust(dwidth)} = {paint(value, 'cyan')}")
         return lines
 
+    def forward_numbers(self, node: Any) -> str:
+        """A Value's definition with its inputs' values put in, as many digits as make it true; else empty."""
+        f = arith.forward_function(node._op)
+        if self.tensor or not node._prev or f is None:
+            return ""
+        values = [p.data for p in node._prev]
+        template = define(node, [f"{{{i}}}" for i in range(len(values))])
+        try:
+            # infix operands get parentheses when negative (2 * (-3)); a function's argument has its own: tanh(-9)
+            infix = node._op in ("+", "-", "*", "/", "**", "neg") or node._op.startswith("**")
+            return arith.true_arithmetic(template, f, values, node.data, operands=infix)
+        except (ArithmeticError, ValueError):
+            return ""
+
     def gradient_line(self, index: int) -> str:
         """How this node's gradient came about: 1 at the root, else the sum of what its children sent."""
         step, received = self.steps[index]
         d = self.d(step.node)
         if not received:
-            root = self.rootname
-            return f"{d} = {summary(step.grad)}   (the root: backward starts from d{root}/d{root} = 1)"
+            return f"{d} = {summary(step.grad)}   (the root: backward starts from d{self.rootname}/d{self.rootname} = 1)"
         if len(received) == 1:
             child = received[0][0]
             return f"{d} = {summary(step.grad)}   (sent back by {self.names[child]})"
         if self.tensor:
             parts = " + ".join(f"[from {self.names[c]}]" for c, *_ in received)
             return f"{d} = {parts} = {summary(step.grad)}   ({len(received)} contributions: gradients add)"
-        parts = " + ".join(f"{fmt(con)} (from {self.names[c]})" for c, _g, _loc, con in received)
-        return f"{d} = sum of contributions = {parts} = {fmt(step.grad)}"
+        sources = ", ".join(self.names[c] for c, *_ in received)
+        total = arith.total([con for *_, con in received], step.grad)
+        return f"{d} = sum of contributions from {sources} = {total} = {fmt(step.grad)}"
 
     def sends_lines(self, index: int, reveal: bool = True) -> list[str]:
         """What the node sends to each parent; ``reveal=False`` (quiz) gives the rule but not the numbers."""
@@ -153,14 +173,15 @@ class Walk:
                 lines.append(f"    → {pname}  {paint(str(local), 'yellow')}{shown}")
                 continue
             i = next((k for k, p in enumerate(parents) if p is parent), 0)
-            rule = rule_with_numbers(node, i) if reveal else value_rule(node, i)
+            rule = local_rule(node, i, [self.names[p] for p in parents])
             local_d = f"d{me}/d{self.names[parent]}"
             if not reveal:
-                lines.append(f"    → {pname}  local {local_d}: {rule or node.op}  (work out the rest)")
+                lines.append(f"    → {pname}  local {local_d} = {rule or node._op}  (work out the rest)")
                 continue
-            why = f"{rule} = " if rule and rule != fmt(local) else ""
+            numbers = arith.local_numbers(node._op, i, [p.data for p in parents], node.data, local)
+            why = "".join(f"{x} = " for x in (rule, numbers) if x and x != fmt(local))
             first = f"    → {pname}  local {local_d} = {why}{fmt(local)}"
-            product = f"sends {fmt(step.grad)} × {operand(local)} = "
+            product = f"sends {arith.product(step.grad, local, contribution)} = "
             if len(first) + 3 + len(product) + len(fmt(contribution)) <= LINE_WIDTH:
                 lines.append(f"{first};  {product}{paint(fmt(contribution), 'green')}")
             else:  # too long for one line of 80 columns: the product goes underneath
@@ -184,6 +205,10 @@ class Walk:
         lines = [paint("backward done", "bold") + f": {len(self.steps)} node(s); the inputs' gradients:"]
         for leaf in leaves:
             lines.append(f"  {self.names[leaf]}.grad = {summary(leaf.grad)}")
+        # what stepping did to .grad, so the next backward() is no surprise
+        lines.append(paint("(every .grad of this graph now holds this pass's gradient: they were zeroed first;\n"
+                           f" {self.rootname}.backward() now would add to them, as after zero_grad() + backward())",
+                           "grey"))
         return lines
 
 
@@ -210,8 +235,10 @@ then run silently so every .grad is filled). At each node you see its gradient
 (the sum of what its children sent back), the local derivative to each parent
 and their product, the chain rule's contribution.
 The gradients of the graph are zeroed first, so the numbers are one fresh pass.
---quiz asks you for each gradient before showing it (arithmetic like 1-0.5**2 is
-fine; Enter reveals, q stops) and says whether you were right and why.""",
+Afterwards every .grad of the graph holds this pass's gradients, as after
+zero_grad() and one backward(): calling backward() again adds to them.
+--quiz asks you for each gradient before showing it (arithmetic like 1-0.5**2 or
+1 - tanh(4)**2 is fine; Enter reveals, q stops) and says whether you were right.""",
          words=["--quiz"])
 def step_command(session: Session, argline: str) -> None:
     quiz, expression = _parse(argline)
