@@ -100,7 +100,7 @@ def test_walk_on_tensors_shows_formulas_and_shapes():
     walk = Walk(root, {"W": W})
     walk.finish()
     text = "\n".join(line for i in range(len(walk.steps)) for line in walk.step_text(i))
-    assert "g @ bᵀ" in text and "shape (2, 2)" in text
+    assert "g @ Wᵀ" in text and "shape (2, 2)" in text  # the rule written with the parents' names
     w = np.array([[1.0, 3.0], [2.0, 4.0]])
     expected = 2 * (np.ones((2, 2)) @ w + w @ np.ones((2, 2)))
     np.testing.assert_allclose(W.grad.numpy(), expected)

@@ -1,6 +1,7 @@
 """What the graph pictures tell a learner must be true (issue 11): names, loss boxes, stale gradients, folding."""
 from __future__ import annotations
 
+import math
 import re
 import struct
 
@@ -261,3 +262,29 @@ def test_an_explicit_rankdir_is_kept():
     g = viz.draw(loss, model=model, rankdir="LR")
     assert g.info["layout"] == "LR" and "rankdir=LR" in g.source
     assert viz.draw(loss, model=model, rankdir="TB").info["layout"] == "TB"
+
+
+# -- the relative vanishing rule (health.py) in the colours ---------------------------------------
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_deep_sigmoid_nets_first_layers_are_flagged_by_the_relative_rule(seed):
+    from minigrad import data, health
+
+    mg.manual_seed(seed)
+    X, y = data.make_moons(64, noise=0.1, seed=seed)
+    model = nn.MLP([2] + [16] * 8 + [1], activation="sigmoid")  # its default init: gradients fade layer by layer
+    loss = nn.functional.binary_cross_entropy_with_logits(model(mg.Tensor(X)), mg.Tensor(y))
+    loss.backward(retain_graph=True)
+    linears = [m for _, m in model.named_modules() if isinstance(m, nn.Linear)]
+    norms = [math.sqrt(sum(health.grad_norm(p) ** 2 for p in m.parameters())) for m in linears]
+    assert min(norms) > health.VANISHING  # the absolute rule alone sees nothing
+    expected = health.classify_layers(norms)
+    assert expected[0] == "vanishing"
+    g = viz.draw(loss, model=model, collapse="module")
+    labels = [label for label in labels_of(g.source).values() if re.match(r"layers\.\d+: Linear", label)]
+    assert len(labels) == len(linears)
+    for label, flag in zip(labels, expected):
+        assert ("VANISHING (1/" in label) == (flag == "vanishing"), label
+    assert g.info["flags"].get("vanishing")
+    # unfolded too: the first layer's weight box says why
+    assert "of the largest layer's" in box(viz.draw(loss, model=model, max_nodes=10_000, max_depth=None).source,
+                                           "layers.0.weight")

@@ -24,8 +24,11 @@ from typing import Any, Iterable
 
 import graphviz
 
-from .graph_style import (FLAG_STYLES, FONT, NO_GRAD_FILL, box_style, classify, data_text, esc, esc_label,  # noqa: F401
-                          grad_colour, grad_norm, grad_text, legend_html, record)
+from ..autograd import is_node, topological_order
+from ..health import largest, relative
+from .graph_style import (FLAG_STYLES, FONT, NO_GRAD_FILL, RELATIVE_VANISHING, box_style, classify,  # noqa: F401
+                          data_text, esc, esc_label, flag_words, grad_colour, grad_norm, grad_text, legend_html,
+                          record)
 from .layout import Plan, emit
 from .modules import Modules, named_modules  # noqa: F401 - named_modules is part of this module's surface
 from .names import NON_COMMUTATIVE, NodeNames, backward_passes, define, grad_state, is_tensor
@@ -46,24 +49,9 @@ STALE_NOTE = ("{n} box(es) show a gradient left by another backward(), not this 
 
 
 def walk(roots: Iterable[Any]) -> list:
-    """Every node reachable from ``roots``, parents before children (iterative: deep graphs are fine)."""
-    order: list = []
-    seen: set[int] = set()
-    for root in roots:
-        if id(root) in seen:
-            continue
-        seen.add(id(root))
-        stack = [(root, iter(root._prev))]
-        while stack:
-            node, parents = stack[-1]
-            for parent in parents:
-                if id(parent) not in seen:
-                    seen.add(id(parent))
-                    stack.append((parent, iter(parent._prev)))
-                    break
-            else:
-                stack.pop()
-                order.append(node)
+    """Every node reachable from ``roots``, constants included, parents before children."""
+    order = topological_order(list(roots), include_constants=True)
+    order.reverse()
     return order
 
 
@@ -72,7 +60,7 @@ def _roots(root: Any) -> list:
     if not items:
         raise ValueError("draw: nothing to draw (an empty list of outputs)")
     for item in items:
-        if not hasattr(item, "_prev") or not hasattr(item, "data"):
+        if not is_node(item) or not hasattr(item, "data"):
             raise TypeError(f"draw: expected a Value or Tensor (or a list of them), got {type(item).__name__}")
     return items
 
@@ -135,22 +123,24 @@ def draw(root: Any, show_data: bool = True, show_grad: bool = True, collapse: st
     states = {id(n): grad_state(n, passes) if show_grad else "none" for n in nodes}
     magnitudes = {id(n): grad_norm(n) if states[id(n)] != "none" else None for n in nodes}
 
-    ops = sum(1 for n in nodes if n._prev)
+    judge = _Judge(nodes, modules, magnitudes, states)
+
+    ops = sum(1 for n in nodes if n.parents)
     detailed = len(nodes) + ops
     level = {None: 0, "module": 1, "all": 2}[collapse]
     depth = _depth(nodes)
     too_deep = max_depth is not None and depth > max_depth and bool(modules.module)
     if level == 0 and (detailed > max_nodes or too_deep):
         level = 1 if modules.module else 2
-    builder = _Builder(roots, nodes, modules, names, magnitudes, states, show_data, show_grad)
+    builder = _Builder(roots, nodes, modules, names, judge, show_data, show_grad)
     builder.build(level)
     if level == 1 and builder.count > max_nodes and collapse != "module":
         level = 2
-        builder = _Builder(roots, nodes, modules, names, magnitudes, states, show_data, show_grad)
+        builder = _Builder(roots, nodes, modules, names, judge, show_data, show_grad)
         builder.build(level)
 
     notes = []
-    if any(getattr(n, "_released", False) for n in nodes):
+    if any(n.released for n in nodes):
         notes.append(RELEASED_NOTE)
     stale = sum(1 for s in states.values() if s == "stale")
     if show_grad and not passes and stale:
@@ -165,7 +155,7 @@ def draw(root: Any, show_data: bool = True, show_grad: bool = True, collapse: st
             f"a chain {depth} boxes long, more than max_depth={max_depth}"
         folded = f"{detailed} boxes ({len(nodes)} values, {ops} ops) folded into {builder.count} ({why})"
         notes.append(folded)
-    flags = Counter(classify(magnitudes[id(n)]) for n in nodes if states[id(n)] == "fresh")
+    flags = Counter(judge.flag(n)[0] for n in nodes if states[id(n)] == "fresh")
     plan = builder.plan
     if legend and show_grad and (flags or stale):
         plan.legend = legend_html(stale=bool(stale))
@@ -182,29 +172,76 @@ def _depth(nodes: list) -> int:
     """Boxes on the longest input-to-output chain, an op ellipse counting as one (nodes come parents first)."""
     depth: dict[int, int] = {}
     for n in nodes:
-        depth[id(n)] = 1 + max((depth[id(p)] + 1 for p in n._prev), default=0)
+        depth[id(n)] = 1 + max((depth[id(p)] + 1 for p in n.parents), default=0)
     return max(depth.values(), default=0)
 
 
 def op_text(node: Any, names: NodeNames) -> str:
     """The ellipse of an op: ``n3 - y`` where operand order matters (short enough), else the op with its
     parameters, e.g. ``sum(axis=1)``."""
-    if node._op in NON_COMMUTATIVE and len(node._prev) == 2:
-        spelled = define(node, [names[p] for p in node._prev])
+    if node.op in NON_COMMUTATIVE and len(node.parents) == 2:
+        spelled = define(node, [names[p] for p in node.parents])
         if len(spelled) <= OP_TEXT_LIMIT:
             return spelled
-    ctx = getattr(node, "_ctx", None)
-    if ctx is not None and hasattr(ctx, "describe"):
-        return ctx.describe()
-    return node._op or "?"
+    return node.describe() or "?"
+
+
+class _Judge:
+    """Which flag a box gets: health.classify of its gradient, plus the relative rule for a model's layers.
+
+    Within one model a layer (a module with parameters) whose parameters' gradient norm is
+    below ``RELATIVE_VANISHING`` times the largest layer's is vanishing, however far above
+    1e-7 it is: its parameters (and its summary box) say so, with the ratio.
+    """
+
+    def __init__(self, nodes, modules, magnitudes, states):
+        self.mag, self.states, self.modules = magnitudes, states, modules
+        self.layer_norm: dict[int, float] = {}
+        for m in list(modules.by_key.values()):
+            norm = self.norm(modules.params.get(id(m), []))[0]
+            if norm is not None:
+                self.layer_norm[id(m)] = norm
+        self.reference = largest(list(self.layer_norm.values())) if len(self.layer_norm) > 1 else None
+
+    def norm(self, nodes: list) -> tuple[float | None, bool]:
+        """The joint gradient norm of ``nodes`` and whether any of it is stale (then the norm is of those)."""
+        stale = [n for n in nodes if self.states.get(id(n)) == "stale"]
+        use = stale or [n for n in nodes if self.states.get(id(n)) == "fresh"]
+        mags = [self.mag[id(n)] for n in use if self.mag.get(id(n)) is not None]
+        if not mags:
+            return None, False
+        return math.sqrt(sum(m * m for m in mags)), bool(stale)
+
+    def layer(self, m: Any) -> tuple[str | None, str]:
+        """The flag of module ``m``'s parameters taken as one layer, and why (for the relative rule)."""
+        norm = self.layer_norm.get(id(m))
+        if norm is None:
+            norm = self.norm(self.modules.params.get(id(m), []))[0]
+        flag = classify(norm, self.reference)
+        ratio = relative(norm, self.reference)
+        if flag == "vanishing" and classify(norm) == "ok" and ratio is not None:
+            return flag, f"1/{1 / ratio:,.0f} of the largest layer's"
+        return flag, ""
+
+    def flag(self, n: Any) -> tuple[str | None, str]:
+        """The flag of one value box (None for no gradient or a stale one) and the reason to print."""
+        if self.states.get(id(n)) != "fresh":
+            return None, ""
+        flag = classify(self.mag.get(id(n)))
+        owned = self.modules.owner.get(id(n))
+        if flag == "ok" and owned is not None and self.reference is not None:
+            layer_flag, reason = self.layer(owned[0])
+            if reason:
+                return layer_flag, reason
+        return flag, ""
 
 
 class _Builder:
     """Turns the walked nodes into a `Plan` (boxes, clusters, edges) for one collapse level (0, 1 or 2)."""
 
-    def __init__(self, roots, nodes, modules, names, magnitudes, states, show_data, show_grad):
+    def __init__(self, roots, nodes, modules, names, judge, show_data, show_grad):
         self.roots, self.nodes, self.modules, self.names = roots, nodes, modules, names
-        self.mag, self.states = magnitudes, states
+        self.judge, self.mag, self.states = judge, judge.mag, judge.states
         self.show_data, self.show_grad = show_data, show_grad
         self.plan = Plan()
         self.count = 0
@@ -220,7 +257,7 @@ class _Builder:
         if m is not None:
             return self.modules.key[id(self.modules.folded(m) if level == 2 else m)]
         if level == 2:
-            return "inputs" if not node._prev else "ops"
+            return "inputs" if not node.parents else "ops"
         return None
 
     def build(self, level: int) -> None:
@@ -232,8 +269,8 @@ class _Builder:
             if k is not None:
                 members.setdefault(k, []).append(n)
         # a root whose op and inputs all sit in one folded box hangs straight off that box (no lone op ellipse)
-        self.absorbed = {id(r) for r in self.roots if r._prev and level and self._own_key(r, level) is not None
-                         and all(key_of.get(id(p)) == self._own_key(r, level) for p in r._prev)}
+        self.absorbed = {id(r) for r in self.roots if r.parents and level and self._own_key(r, level) is not None
+                         and all(key_of.get(id(p)) == self._own_key(r, level) for p in r.parents)}
         for n in self.nodes:
             if key_of[id(n)] is not None:
                 continue
@@ -267,13 +304,12 @@ class _Builder:
             fields.append(f"shape {tuple(n.shape)}")
         if self.show_data:
             fields.append(data_text(n))
+        flag, reason = self.judge.flag(n) if self.show_grad else (None, "")
         if self.show_grad:
             fields.append(grad_text(n, mag, stale))
-            flag = classify(mag) if not stale else None
-            if flag in FLAG_STYLES:
-                fields.append(FLAG_STYLES[flag][4])
+            fields.extend(flag_words(flag, reason))
         style = ["filled"]
-        if not n._prev:
+        if not n.parents:
             # a Tensor says whether it is trained; every Value gets a gradient, so for Values only
             # belonging to a model's parameters makes a parameter (not Value.requires_grad, always True)
             trainable = getattr(n, "requires_grad", None) if is_tensor(n) else None
@@ -282,12 +318,12 @@ class _Builder:
             elif trainable or id(n) in self.modules.owner:
                 style.append("bold")  # a parameter
         attrs = {"shape": "record", "style": ",".join(style),
-                 **box_style(mag if self.show_grad else None, stale=stale)}
+                 **box_style(flag, mag, stale=stale and self.show_grad)}
         if "bold" in style and attrs["penwidth"] == "1":
             attrs["penwidth"] = "2"
         # scalars read as one row (micrograd's look), tensors as a narrower stack of lines
         self.plan.add(node_id, cluster, fields=[esc(f) for f in fields], stacked=is_tensor(n), **attrs)
-        if n._prev and id(n) not in self.absorbed:
+        if n.parents and id(n) not in self.absorbed:
             self.plan.add(node_id + "_op", cluster, shape="ellipse", label=op_text(n, self.names), fontsize="10",
                           height="0.3", margin="0.04,0.02")
 
@@ -301,45 +337,34 @@ class _Builder:
             m = self.modules.by_key[key]
             title, params = self.modules.names[id(m)], self.modules.params.get(id(m), [])
         lines = [title]
-        mag, stale = None, False
+        mag, stale, flag, reason = None, False, None, ""
         if params:
             count = sum(getattr(p, "size", 1) for p in params)
             lines.append(f"{count:,} parameters")
-            mag, stale = self._norm(params)
+            mag, stale = self.judge.norm(params) if self.show_grad else (None, False)
             if mag is not None:
                 lines.append(f"||grad|| params {fmt(mag)}" + (" (stale)" if stale else ""))
+                flag, reason = self.judge.layer(self.modules.by_key[key]) if not stale else (None, "")
         if mag is None and self.show_grad and key != "inputs":  # judge by the gradient leaving its outputs
             # (not for the inputs: data and constants are not trained, their gradient says little)
             outs = [n for n in group if any(key_of.get(id(c)) != key for c in self._children(n))]
-            mag, stale = self._norm(outs or group)
+            mag, stale = self.judge.norm(outs or group)
             if mag is not None:
                 lines.append(f"||grad|| out {fmt(mag)}" + (" (stale)" if stale else ""))
+                flag = classify(mag) if not stale else None
         shapes = {tuple(n.shape) for n in group if is_tensor(n) and any(
             key_of.get(id(c)) != key for c in self._children(n))}
         if len(shapes) == 1:
             lines.append(f"out {shapes.pop()}")
-        flag = classify(mag) if self.show_grad and not stale else None
-        if flag in FLAG_STYLES:
-            lines.append(FLAG_STYLES[flag][4])
+        lines.extend(flag_words(flag, reason))
         return {"fields": [esc(x) for x in lines], "stacked": True, "shape": "Mrecord", "style": "filled,bold",
-                **box_style(mag if self.show_grad else None, stale=stale)}
-
-    def _norm(self, nodes: list) -> tuple[float | None, bool]:
-        """The joint gradient norm of ``nodes`` and whether any of it is stale (then the norm is of those)."""
-        if not self.show_grad:
-            return None, False
-        stale = [n for n in nodes if self.states[id(n)] == "stale"]
-        use = stale or [n for n in nodes if self.states[id(n)] == "fresh"]
-        mags = [self.mag[id(n)] for n in use if self.mag.get(id(n)) is not None]
-        if not mags:
-            return None, False
-        return math.sqrt(sum(m * m for m in mags)), bool(stale)
+                **box_style(flag, mag, stale=stale)}
 
     def _children(self, node: Any) -> list:
         if self._child_map is None:
             cm: dict[int, list] = {}
             for n in self.nodes:
-                for p in n._prev:
+                for p in n.parents:
                     cm.setdefault(id(p), []).append(n)
             self._child_map = cm
         return self._child_map.get(id(node), [])
@@ -347,19 +372,19 @@ class _Builder:
     def _edges(self, key_of: dict) -> None:
         seen: set[tuple[str, str]] = set()
         for n in self.nodes:
-            if not n._prev:
+            if not n.parents:
                 continue
             k = key_of[id(n)]
             if k is None and id(n) in self.absorbed:
-                src = key_of[id(n._prev[0])]
+                src = key_of[id(n.parents[0])]
                 self.plan.edge(src, self.ids[id(n)])
             elif k is None:
                 op = self.ids[id(n)] + "_op"
                 self.plan.edge(op, self.ids[id(n)])
-                for p in n._prev:  # one arrow per use: `a + a` shows two
+                for p in n.parents:  # one arrow per use: `a + a` shows two
                     self.plan.edge(key_of[id(p)] or self.ids[id(p)], op)
             else:
-                for p in n._prev:
+                for p in n.parents:
                     src = key_of[id(p)] or self.ids[id(p)]
                     if src != k and (src, k) not in seen:  # one arrow between two boxes is enough
                         seen.add((src, k))

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from ..backend import to_numpy
-from ..diagnose import EXPLODING, VANISHING  # the thresholds the diagnoses use, so pictures and reports agree
+from ..health import EXPLODING, RELATIVE_VANISHING, VANISHING, classify, grad_norm, why  # noqa: F401 - one judge
 from .names import is_tensor, small_array
 from .term import fmt
 
@@ -22,52 +22,23 @@ FONT = "Helvetica"
 SMALL = 6  # tensors with at most this many elements show every value and gradient
 # colour stops of the |grad| ramp, position 0 = 1e-7 ... 1 = 1e3 (log10 scale)
 _RAMP = ((0.0, (0x9E, 0xCA, 0xE1)), (0.35, (0xA1, 0xD9, 0x9B)), (0.7, (0xFF, 0xF3, 0x8A)), (1.0, (0xFD, 0x8D, 0x3C)))
-# node style per gradient flag: fill, border colour, border width, font colour, the word shown in the box
+# node style per gradient flag (health.classify's words): fill, border colour, border width, font colour, the word
 FLAG_STYLES = {
     # exactly 0 is not "small": nothing reached the node (a dead ReLU, a factor that was 0, an unused input)
     "zero": ("#d9d9d9", "#525252", "2", "#252525", "ZERO GRAD"),
     "vanishing": ("#eeeeee", "#2166ac", "3", "#2166ac", "VANISHING"),
     "exploding": ("#e31a1c", "#67000d", "3", "#ffffff", "EXPLODING"),
-    "nonfinite": ("#000000", "#e31a1c", "3", "#ffffff", "NOT FINITE"),
+    "non-finite": ("#000000", "#e31a1c", "3", "#ffffff", "NOT FINITE"),
 }
 NO_GRAD_FILL = "#ffffff"
 STALE_FILL, STALE_BORDER = "#ffffff", "#b2182b"
 
 
 # -- gradient magnitude and its colour -------------------------------------------------------
-def grad_norm(node: Any) -> float | None:
-    """``|grad|`` of a scalar, ``‖grad‖`` (L2 norm) of a tensor, None when there is no gradient."""
-    g = getattr(node, "grad", None)
-    if g is None:
-        return None
-    if isinstance(g, (int, float)):
-        return abs(float(g))
-    with np.errstate(over="ignore", invalid="ignore"):
-        return float(np.sqrt(np.sum(np.square(to_numpy(g).astype(np.float64)))))
-
-
-def classify(magnitude: float | None) -> str | None:
-    """'nonfinite', 'zero', 'vanishing', 'exploding', 'ok', or None when there is no gradient to judge.
-
-    'zero' (exactly 0) is told apart from 'vanishing' (tiny but not 0): the first means no
-    path carried any signal here, the second that the signal shrank on its way.
-    """
-    if magnitude is None:
-        return None
-    if not math.isfinite(magnitude):
-        return "nonfinite"
-    if magnitude == 0:
-        return "zero"
-    if magnitude < VANISHING:
-        return "vanishing"
-    if magnitude > EXPLODING:
-        return "exploding"
-    return "ok"
-
-
 def grad_colour(magnitude: float) -> str:
     """Hex fill colour for a healthy gradient size: log10 position between 1e-7 and 1e3 on the ramp."""
-    t = (math.log10(max(magnitude, VANISHING)) - math.log10(VANISHING)) / (math.log10(EXPLODING) - math.log10(VANISHING))
+    low, high = math.log10(VANISHING), math.log10(EXPLODING)
+    t = (math.log10(max(magnitude, VANISHING)) - low) / (high - low)
     t = min(max(t, 0.0), 1.0)
     for (t0, c0), (t1, c1) in zip(_RAMP, _RAMP[1:]):
         if t <= t1:
@@ -76,17 +47,23 @@ def grad_colour(magnitude: float) -> str:
     return "#" + "".join(f"{c:02x}" for c in _RAMP[-1][1])  # pragma: no cover - t is clamped to 1
 
 
-def box_style(magnitude: float | None, stale: bool = False) -> dict[str, str]:
-    """Graphviz attributes (fill, border, font colour) for a box with this gradient size."""
+def box_style(flag: str | None, magnitude: float | None, stale: bool = False) -> dict[str, str]:
+    """Graphviz attributes (fill, border, font colour) for a box: its flag's style, or its |grad| on the ramp."""
     if stale:
         return {"fillcolor": STALE_FILL, "color": STALE_BORDER, "penwidth": "2", "fontcolor": "#000000"}
-    flag = classify(magnitude)
     if flag in FLAG_STYLES:
         fill, border, width, font, _ = FLAG_STYLES[flag]
         return {"fillcolor": fill, "color": border, "penwidth": width, "fontcolor": font}
-    if flag == "ok":
+    if flag == "ok" and magnitude is not None:
         return {"fillcolor": grad_colour(magnitude), "color": "#444444", "penwidth": "1", "fontcolor": "#000000"}
     return {"fillcolor": NO_GRAD_FILL, "color": "#444444", "penwidth": "1", "fontcolor": "#000000"}
+
+
+def flag_words(flag: str | None, reason: str = "") -> list[str]:
+    """The word a flagged box shows, with why when the rule was the relative one."""
+    if flag not in FLAG_STYLES:
+        return []
+    return [FLAG_STYLES[flag][4] + (f" ({reason})" if reason else "")]
 
 
 # -- text --------------------------------------------------------------------------------------
@@ -137,8 +114,8 @@ def grad_text(node: Any, magnitude: float | None, stale: bool = False) -> str:
 def legend_html(stale: bool) -> str:
     """One table: the |grad| colour ramp, the flag styles and what borders mean."""
     ramp = "".join(f'<td bgcolor="{grad_colour(10.0 ** e)}">1e{e}</td>' for e in range(-7, 4, 2))
-    words = {"vanishing": "vanishing &lt; 1e-7", "exploding": "exploding &gt; 1e3", "nonfinite": "nan / inf",
-             "zero": "exactly 0"}
+    words = {"vanishing": f"vanishing &lt; 1e-7 or &lt; {RELATIVE_VANISHING:g} × largest layer",
+             "exploding": "exploding &gt; 1e3", "non-finite": "nan / inf", "zero": "exactly 0"}
 
     def cell(flag: str) -> str:
         fill, _, _, font, _ = FLAG_STYLES[flag]
@@ -148,7 +125,7 @@ def legend_html(stale: bool) -> str:
                  '(left by another backward)</font></td></tr>') if stale else ""
     return ('<<table border="0" cellborder="1" cellspacing="0" cellpadding="3">'
             '<tr><td colspan="6"><b>|grad| (||grad|| for tensors), log scale</b></td></tr>'
-            f'<tr>{ramp}</tr><tr>{cell("vanishing")}{cell("exploding")}{cell("nonfinite")}</tr>'
+            f'<tr>{ramp}</tr><tr>{cell("vanishing")}{cell("exploding")}{cell("non-finite")}</tr>'
             f'<tr>{cell("zero")}<td colspan="2">bold border: parameter</td>'
             '<td colspan="2">dashed border: constant</td></tr>'
             f'{stale_row}</table>>')

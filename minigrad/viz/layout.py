@@ -2,12 +2,13 @@
 
 `viz.graph` decides *what* to draw (a `Plan`: boxes, clusters, edges); this module
 decides *where*, then writes the DOT statements. Graphviz lays a chain out in one
-line, so a 12-layer network is a strip metres wide; a chain longer than
-``WRAP_AFTER`` boxes is cut into rows read like text (left to right, then the next
-row), each row starting under the previous one; where boxes sit in clusters (which
-rows would cut through) the picture turns top to bottom instead. Boxes that are copies side by side (a
-layer's neurons) are kept in the model's order, which Graphviz would otherwise shuffle
-to shorten edges.
+line, so a 12-layer network is a strip metres wide. A chain wider than
+``WRAP_WIDTH`` pixels (estimated from its boxes' text) is cut into rows read like
+text (left to right, then the next row), each row starting under the previous one,
+about as many rows as make the picture screen-shaped; where boxes sit in clusters
+(which rows would cut through) a chain longer than ``WRAP_AFTER`` boxes turns top to
+bottom instead. Boxes that are copies side by side (a layer's neurons) are kept in the
+model's order, which Graphviz would otherwise shuffle to shorten edges.
 """
 from __future__ import annotations
 
@@ -17,8 +18,10 @@ from typing import Any
 
 from .graph_style import FONT, record
 
-WRAP_AFTER = 24  # a longer chain of drawn boxes (ops included) is wrapped into rows when rankdir is automatic
-ROW_SHAPE = 0.8  # boxes per row ~ sqrt(ROW_SHAPE * chain): about as wide as tall on a screen
+WRAP_WIDTH = 2400  # px: a wider chain is wrapped into rows when rankdir is automatic (about a screen's width)
+WRAP_AFTER = 24  # boxes: a longer chain in clusters is laid out top to bottom when rankdir is automatic
+CHAR_PX, LINE_PX, PAD_PX, GAP_PX = 8.6, 24, 22, 50  # 11 pt Helvetica in a PNG: a character, a line; margins, gaps
+SCREEN = 1.2  # estimated width / height to aim at: the pictures come out about 16:9 (rows need room between them)
 
 
 @dataclass
@@ -58,12 +61,44 @@ def _heights(plan: Plan) -> dict[str, int]:
     return height
 
 
+def _width(box: dict) -> float:
+    """Estimated width in pixels of a box laid out left to right (stacked records: their widest line)."""
+    if "fields" in box:
+        sizes = [len(f.replace("\\", "")) * CHAR_PX + PAD_PX for f in box["fields"]]
+        return max(sizes) if box["stacked"] else sum(sizes)
+    return len(str(box.get("label", ""))) * CHAR_PX * 0.9 + PAD_PX
+
+
+def _height(box: dict) -> float:
+    """Estimated height in pixels of a box laid out left to right."""
+    if "fields" in box:
+        return (len(box["fields"]) if box["stacked"] else 1) * LINE_PX + PAD_PX
+    return LINE_PX + PAD_PX
+
+
+def extent(plan: Plan, height: dict[str, int]) -> tuple[float, float]:
+    """Estimated (width, height) in pixels of the picture laid out left to right in one strip."""
+    children: dict[str, list[str]] = {b: [] for b in plan.boxes}
+    for tail, head in plan.edges:
+        children[tail].append(head)
+    widest: dict[str, float] = {}
+    for b in sorted(plan.boxes, key=height.get):  # outputs first: children are done before their parents
+        widest[b] = _width(plan.boxes[b]) + max((GAP_PX + widest[c] for c in children[b]), default=0.0)
+    column: dict[int, float] = {}  # boxes stacked at one place of the chain (a layer's neurons, side inputs)
+    for b, h in height.items():
+        column[h] = column.get(h, -GAP_PX / 2) + _height(plan.boxes[b]) + GAP_PX / 2
+    return max(widest.values(), default=0.0), max(column.values(), default=0.0)
+
+
 def emit(plan: Plan, g: Any, rankdir: str | None) -> str:
     """Write ``plan`` into the Digraph ``g``; returns how it was laid out ("LR", "TB", "4 rows of ...")."""
     height = _heights(plan)
     chain = max(height.values(), default=0)
-    wrap = rankdir is None and chain > WRAP_AFTER and not plan.clusters
-    direction = rankdir or ("TB" if chain > WRAP_AFTER and not wrap else "LR")
+    width, tall = extent(plan, height) if rankdir is None and not plan.clusters else (0.0, 1.0)
+    # r rows of width w/r, each as tall as the strip, make a screen-shaped picture when r² = w / (SCREEN h)
+    n_rows = min(round(math.sqrt(width / (SCREEN * tall))), max(chain // 3, 1)) if width > WRAP_WIDTH else 1
+    wrap = n_rows > 1
+    direction = rankdir or ("TB" if plan.clusters and chain > WRAP_AFTER else "LR")
     g.attr("graph", rankdir=direction, fontname=FONT, nodesep="0.25", ranksep="0.35")
     g.attr("node", fontname=FONT, fontsize="11")
     g.attr("edge", color="#555555", arrowsize="0.7")
@@ -88,7 +123,7 @@ def emit(plan: Plan, g: Any, rankdir: str | None) -> str:
         if box["cluster"] is None:
             statement(box_id, g)
     position = {b: chain - h for b, h in height.items()}  # as late as possible: side inputs sit by their use
-    per_row = min(max(round(math.sqrt(ROW_SHAPE * chain)), 4), 12) if wrap else chain + 1
+    per_row = math.ceil(chain / n_rows) if wrap else chain + 1
     row = {b: p // per_row for b, p in position.items()}
     for tail, head in plan.edges:
         if row[tail] == row[head]:

@@ -11,9 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any, Iterator
 
-
-def is_node(x: Any) -> bool:
-    return hasattr(type(x), "_prev")
+from ..autograd import is_node
 
 
 def _module_like(x: Any) -> bool:
@@ -83,7 +81,7 @@ class Modules:
         self.dotted: dict[int, str] = {}  # id(module) -> its attribute path in the model ("layers.0")
         found: list = []
         for node in nodes:  # parents first: modules are numbered from the input side
-            m = getattr(node, "_scope", None)
+            m = getattr(node, "scope", None)
             if m is not None and id(m) not in self.module:
                 self._add(m, found)
         self.order: dict[int, int] = {}  # id(module) -> position in the model (for a stable picture)
@@ -136,7 +134,7 @@ class Modules:
         owned = self.owner.get(id(node))
         if owned is not None:
             return owned[0]
-        return getattr(node, "_scope", None)
+        return getattr(node, "scope", None)
 
     def folded(self, m: Any) -> Any:
         """The module ``m`` folds into when everything is collapsed: its parent when that holds only copies
@@ -150,5 +148,6 @@ class Modules:
         if id(parent) not in self.module:
             self._add(parent, self._found)
             self.params[id(parent)] = [p for _, p in named_parameters(parent)]
-            self.names[id(parent)] = f"{self.dotted[id(parent)]}: {type(parent).__name__} ({len(kids)} × {short_repr(m)})"
+            kind = f"{type(parent).__name__} ({len(kids)} × {short_repr(m)})"
+            self.names[id(parent)] = f"{self.dotted[id(parent)]}: {kind}"
         return parent

@@ -17,6 +17,7 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
+from ..autograd import is_node, topological_order
 from ..backend import to_numpy
 
 INFIX = {"+", "-", "*", "/", "**", "@"}
@@ -53,7 +54,7 @@ def summary(x: Any, small: int = 6) -> str:
         return "None"
     if isinstance(x, (int, float)):
         return fmt(x)
-    arr = np.asarray(to_numpy(getattr(x, "data", x) if hasattr(x, "_prev") else x))
+    arr = np.asarray(to_numpy(getattr(x, "data", x) if is_node(x) else x))
     if arr.size == 1:
         return fmt(float(arr.reshape(())))
     if arr.dtype.kind not in "fiub":
@@ -71,16 +72,7 @@ def _roots(roots: Any) -> list:
 
 def backward_order(roots: Sequence[Any]) -> list:
     """The nodes backward visits from any of ``roots``, each before its parents (roots first)."""
-    from ..autograd import topological_order
-
-    order: list = []
-    seen: set[int] = set()
-    for root in roots:
-        for node in topological_order(root):
-            if id(node) not in seen:
-                seen.add(id(node))
-                order.append(node)
-    return order
+    return topological_order(list(roots))
 
 
 def _known_names(namespace: dict | None, model: Any) -> dict[int, str]:
@@ -99,7 +91,7 @@ def _known_names(namespace: dict | None, model: Any) -> dict[int, str]:
     for var, value in (namespace or {}).items():
         if var.startswith("_"):
             continue
-        if hasattr(type(value), "_prev"):
+        if is_node(value):
             by_id.setdefault(id(value), var)
         elif callable(getattr(type(value), "parameters", None)):  # a model: name its parameters
             parameters_of(var, value)
@@ -130,13 +122,13 @@ class NodeNames:
             name = known if "." in known else (getattr(node, "label", "") or known)
             if not name and any(node is r for r in roots):
                 name = "L" if len(roots) == 1 else f"L{next(i for i, r in enumerate(roots, 1) if r is node)}"
-            if not name and not node._prev and not is_tensor(node):
+            if not name and not node.parents and not is_tensor(node):
                 name = fmt(node.data)  # an unnamed scalar input is a constant: show its value
             if not name:
                 counter += 1
                 name = f"n{counter}"
             self._names[id(node)] = name
-        self._parents = {id(n): tuple(n._prev) for n in self.order}
+        self._parents = {id(n): tuple(n.parents) for n in self.order}
         self._definitions = {id(n): self._define(n) for n in self.order}
         self.leaves = [n for n in self.order if not self._parents[id(n)]]
 
@@ -146,8 +138,8 @@ class NodeNames:
 
         found: set[int] = set()
         for node in self.order:
-            if isinstance(getattr(node, "_scope", None), LossScope):
-                found.update(id(p) for p in node._prev if not p._prev and not getattr(p, "requires_grad", True))
+            if isinstance(getattr(node, "scope", None), LossScope):
+                found.update(id(p) for p in node.parents if not p.parents and not getattr(p, "requires_grad", True))
         return found
 
     def __getitem__(self, node: Any) -> str:
@@ -163,7 +155,7 @@ class NodeNames:
         return name
 
     def parents(self, node: Any) -> tuple:
-        return self._parents.get(id(node), tuple(node._prev))
+        return self._parents.get(id(node), tuple(node.parents))
 
     def definition(self, node: Any) -> str:
         """How the node was computed from its parents, with their names (empty for inputs)."""
@@ -172,36 +164,26 @@ class NodeNames:
         return self._definitions[id(node)]
 
     def _define(self, node: Any) -> str:
-        parents = [self[p] for p in node._prev]
+        parents = [self[p] for p in node.parents]
         return define(node, parents) if parents else ""
 
 
 def define(node: Any, operands: Sequence[str]) -> str:
     """``node``'s op applied to ``operands`` (names or numbers): ``a * b``, ``n1**2``, ``sum(n3, axis=1)``."""
-    op = node._op
+    op = node.op
     operands = [f"({x})" if x.startswith("-") else x for x in operands]  # n3 - (-0.7), not n3 - -0.7
     if op in INFIX and len(operands) == 2:
         return f"{operands[0]} {op} {operands[1]}"
     if op.startswith("**") and len(operands) == 1:
-        return f"{operands[0]}{op}"
+        return f"{operands[0]}{node.describe()}"  # x**2: the exponent is a parameter of the op
     if op == "neg":
         return f"-{operands[0]}"
-    ctx = getattr(node, "_ctx", None)
     if op == "[]":
         return f"{operands[0]}[...]"
-    if ctx is not None:
-        params = ", ".join(f"{k}={_param(v)}" for k, v in ctx.params.items()
-                           if v is not None and v is not False and k != "index")
-        return f"{op}({', '.join(operands)}{', ' + params if params else ''})"
-    return f"{op}({', '.join(operands)})"
-
-
-def _param(value: Any) -> str:
-    """An op's parameter as a short word: an array (where's mask) by its shape, never printed in full."""
-    shape = getattr(value, "shape", None)
-    if shape is not None and len(shape) > 0:
-        return f"<{getattr(value, 'dtype', 'array')} {tuple(shape)}>"
-    return str(value)
+    described = node.describe()  # the op with its parameters: sum(axis=1)
+    if op and described.startswith(op + "(") and described.endswith(")"):
+        return f"{op}({', '.join(operands)}, {described[len(op) + 1:-1]})"
+    return f"{described or op}({', '.join(operands)})"
 
 
 # -- whose gradient is it? -----------------------------------------------------------------------

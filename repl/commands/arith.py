@@ -113,7 +113,8 @@ def total(parts: Sequence[float], result: float) -> str:
 # op -> per parent: (template of the numbers, which values: x, y the inputs, o the output; the function)
 _LOCAL: dict[str, tuple] = {
     "/": (("1/{0}", "y", lambda y: 1 / y), ("-{0}/{1}²", "xy", lambda x, y: -x / y ** 2)),
-    "**": (("{1}·{0}^({1} - 1)", "xy", lambda x, y: y * x ** (y - 1)), ("{0}·ln {1}", "ox", lambda o, x: o * math.log(x))),
+    "**": (("{1}·{0}^({1} - 1)", "xy", lambda x, y: y * x ** (y - 1)),
+           ("{0}·ln {1}", "ox", lambda o, x: o * math.log(x))),
     "exp": (("exp({0})", "x", math.exp),),
     "log": (("1/{0}", "x", lambda x: 1 / x),),
     "tanh": (("1 - {0}²", "o", lambda o: 1 - o * o),),

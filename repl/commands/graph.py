@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import os
 
+from minigrad.autograd import is_node
+
 from ..registry import CommandError, command, split_options
 from ..session import Session
 from ..style import fmt, paint
@@ -15,7 +17,7 @@ SMALL = 6  # tensors with at most this many elements are written out in full, as
 
 
 FLAG_WORDS = {"zero": "gradient exactly 0", "vanishing": "vanishing gradient", "exploding": "exploding gradient",
-              "nonfinite": "nan/inf gradient"}
+              "non-finite": "nan/inf gradient"}
 
 
 def _tensor_text(x, norm: bool) -> str:
@@ -38,7 +40,7 @@ def _model_of(root, namespace: dict):
 
     in_graph = {id(n) for n in topological_order(root)}
     for value in namespace.values():
-        if callable(getattr(type(value), "parameters", None)) and not hasattr(value, "_prev"):
+        if callable(getattr(type(value), "parameters", None)) and not is_node(value):
             try:
                 if any(id(p) in in_graph for p in value.parameters()):
                     return value
@@ -54,7 +56,7 @@ def outline(root, namespace: dict, model=None) -> list[str]:
     data and the norm of their gradient (small ones in full), so a line stays readable in 80
     columns; a gradient another backward pass left behind is marked stale and not judged.
     """
-    from minigrad.viz.graph import classify, grad_norm
+    from minigrad.health import classify, grad_norm
     from minigrad.viz.names import NodeNames, backward_passes, grad_state, is_tensor, summary
 
     names = NodeNames(root, namespace, model)
@@ -64,7 +66,7 @@ def outline(root, namespace: dict, model=None) -> list[str]:
         definition = names.definition(node)
         if definition:
             head = f"{names[node]} = {definition}"
-        elif getattr(node, "_released", False):
+        elif node.released:
             head = f"{names[node]} (its graph was freed)"
         else:
             head = f"{names[node]} (input)"
@@ -139,7 +141,7 @@ def graph_command(session: Session, argline: str) -> None:
         raise CommandError(f"rankdir={rankdir} is not a direction: LR, TB, RL or BT")
     expression = " ".join(positional)
     root = session.eval(expression)
-    if not hasattr(root, "_prev"):
+    if not is_node(root):
         raise CommandError(f"{expression} is a {type(root).__name__}, not a Value or Tensor: it has no graph")
     if path is None:
         os.makedirs(DEFAULT_DIR, exist_ok=True)
@@ -155,7 +157,7 @@ def graph_command(session: Session, argline: str) -> None:
     except OSError as exc:
         raise CommandError(f"cannot write {path}: {exc.strerror or exc}") from None
     session.print(f"graph written to {paint(os.path.abspath(written), 'bold')}")
-    if getattr(root, "_released", False):
+    if root.released:
         session.print(paint("this graph was freed by backward(): only the result is left.\n"
                             "Call backward(retain_graph=True) to keep it for drawing.", "yellow"))
     hint = _stale_hint(root, expression)

@@ -40,7 +40,7 @@ def local_rule(node: Any, index: int, names: list[str]) -> str:
     rule = getattr(node, "local_rule", None)
     if callable(rule):
         return rule(index, names)
-    op = node._op
+    op = node.op
     atoms = [_atom(n) for n in names]
     if op.startswith("**") and op != "**":
         k = float(op[2:])
@@ -69,6 +69,7 @@ class Walk:
         self.steps: list = []
         # id(node) -> [(child, child's gradient, local derivative, contribution), ...] sent to it so far
         self.received: dict[int, list] = {}
+        self.rules: dict[int, list[str]] = {}  # id(node) -> its local rule for each parent, with their names
         self.total = len(self.names.order)
 
     @property
@@ -86,6 +87,10 @@ class Walk:
             return False
         received = list(self.received.get(id(step.node), []))
         self.steps.append((step, received))
+        # the rules now, while the node still has its parents (a Tensor graph is freed at the end of backward)
+        parents = list(self.names.parents(step.node))
+        names = [self.names[p] for p in parents]
+        self.rules[id(step.node)] = [local_rule(step.node, i, names) for i in range(len(parents))]
         for parent, local, contribution in step.sends:
             self.received.setdefault(id(parent), []).append((step.node, step.grad, local, contribution))
         return True
@@ -120,14 +125,14 @@ class Walk:
 
     def forward_numbers(self, node: Any) -> str:
         """A Value's definition with its inputs' values put in, as many digits as make it true; else empty."""
-        f = arith.forward_function(node._op)
-        if self.tensor or not node._prev or f is None:
+        f = arith.forward_function(node.op)
+        if self.tensor or not node.parents or f is None:
             return ""
-        values = [p.data for p in node._prev]
+        values = [p.data for p in node.parents]
         template = define(node, [f"{{{i}}}" for i in range(len(values))])
         try:
             # infix operands get parentheses when negative (2 * (-3)); a function's argument has its own: tanh(-9)
-            infix = node._op in ("+", "-", "*", "/", "**", "neg") or node._op.startswith("**")
+            infix = node.op in ("+", "-", "*", "/", "**", "neg") or node.op.startswith("**")
             return arith.true_arithmetic(template, f, values, node.data, operands=infix)
         except (ArithmeticError, ValueError):
             return ""
@@ -137,7 +142,8 @@ class Walk:
         step, received = self.steps[index]
         d = self.d(step.node)
         if not received:
-            return f"{d} = {summary(step.grad)}   (the root: backward starts from d{self.rootname}/d{self.rootname} = 1)"
+            start = f"d{self.rootname}/d{self.rootname}"
+            return f"{d} = {summary(step.grad)}   (the root: backward starts from {start} = 1)"
         if len(received) == 1:
             child = received[0][0]
             return f"{d} = {summary(step.grad)}   (sent back by {self.names[child]})"
@@ -159,26 +165,26 @@ class Walk:
         head = paint("chain rule", "bold")
         me = self.names[node]
         parents = list(self.names.parents(node))
-        if self.tensor:  # the ops' rules are written with g (upstream) and a, b (the op's inputs)
-            inputs = ", ".join(f"{v} = {self.names[p]}" for v, p in zip("ab", parents))
-            lines = [f"  {head}: g = {self.d(node)} goes to each parent through the op's rule"
-                     + (f" ({inputs})" if inputs else "")]
+        if self.tensor:  # the ops' rules are written with g (upstream) and the parents' names
+            lines = [f"  {head}: g = {self.d(node)} goes to each parent through the op's rule"]
         else:
             lines = [f"  {head}: each parent p receives {self.d(node)} × d{me}/dp (upstream × local)"]
         width = max(len(self.names[p]) for p, _, _ in step.sends)
         for parent, local, contribution in step.sends:
             pname = self.names[parent].ljust(width)
             if self.tensor:
+                i = next((k for k, p in enumerate(parents) if p is parent), 0)
+                rule = self.rules[id(node)][i] or str(local)
                 shown = f"  = {paint(summary(contribution), 'green')}" if reveal else ""
-                lines.append(f"    → {pname}  {paint(str(local), 'yellow')}{shown}")
+                lines.append(f"    → {pname}  {paint(rule, 'yellow')}{shown}")
                 continue
             i = next((k for k, p in enumerate(parents) if p is parent), 0)
-            rule = local_rule(node, i, [self.names[p] for p in parents])
+            rule = self.rules[id(node)][i]
             local_d = f"d{me}/d{self.names[parent]}"
             if not reveal:
-                lines.append(f"    → {pname}  local {local_d} = {rule or node._op}  (work out the rest)")
+                lines.append(f"    → {pname}  local {local_d} = {rule or node.op}  (work out the rest)")
                 continue
-            numbers = arith.local_numbers(node._op, i, [p.data for p in parents], node.data, local)
+            numbers = arith.local_numbers(node.op, i, [p.data for p in parents], node.data, local)
             why = "".join(f"{x} = " for x in (rule, numbers) if x and x != fmt(local))
             first = f"    → {pname}  local {local_d} = {why}{fmt(local)}"
             product = f"sends {arith.product(step.grad, local, contribution)} = "
