@@ -54,6 +54,7 @@ def test_step_of_a_saturated_tanh_prints_true_arithmetic_and_names_the_node(x, t
     forward = next(line for line in out.splitlines() if line.strip().startswith("L = tanh(n1)"))
     assert f"tanh({x:g}) = " in forward
     assert "every .grad of this graph now holds this pass's gradient" in out
+    assert all(len(line) <= 80 for line in out.splitlines())
 
 
 def test_step_sums_of_contributions_are_true_as_printed(tmp_path):

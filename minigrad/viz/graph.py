@@ -26,6 +26,7 @@ import graphviz
 
 from ..autograd import is_node, topological_order
 from ..health import largest, relative
+from ..nn.functional import LossScope
 from .graph_style import (FLAG_STYLES, FONT, NO_GRAD_FILL, RELATIVE_VANISHING, box_style, classify,  # noqa: F401
                           data_text, esc, esc_label, flag_words, grad_colour, grad_norm, grad_text, legend_html,
                           record)
@@ -250,10 +251,15 @@ class _Builder:
         self._child_map: dict[int, list] | None = None
 
     def _fold_key(self, node: Any, level: int) -> str | None:
-        """Which summary box (if any) a node is folded into at this level."""
-        if level == 0 or id(node) in self.root_ids:
+        """Which summary box (if any) a node is folded into at this level.
+
+        A loss function's ops are always folded: the loss is one labelled box, as a fused op would be
+        (its inner steps are in ``:step`` and the outline)."""
+        if id(node) in self.root_ids:
             return None
         m = self.modules.group_of(node)
+        if level == 0:
+            return self.modules.key[id(m)] if isinstance(m, LossScope) else None
         if m is not None:
             return self.modules.key[id(self.modules.folded(m) if level == 2 else m)]
         if level == 2:
@@ -269,12 +275,13 @@ class _Builder:
             if k is not None:
                 members.setdefault(k, []).append(n)
         # a root whose op and inputs all sit in one folded box hangs straight off that box (no lone op ellipse)
-        self.absorbed = {id(r) for r in self.roots if r.parents and level and self._own_key(r, level) is not None
+        self.absorbed = {id(r) for r in self.roots if r.parents and self._own_key(r, level) is not None
                          and all(key_of.get(id(p)) == self._own_key(r, level) for p in r.parents)}
         for n in self.nodes:
             if key_of[id(n)] is not None:
                 continue
             m = self.modules.group_of(n) if level == 0 else None  # folded, what is left is drawn loose
+            m = None if isinstance(m, LossScope) else m  # (a loss's own root: drawn beside the loss's box)
             cluster = self.modules.key[id(m)] if m is not None else None
             if cluster is not None and cluster not in self.plan.clusters:
                 self.plan.clusters[cluster] = self.modules.names[id(m)]
@@ -290,7 +297,7 @@ class _Builder:
 
     def _own_key(self, node: Any, level: int) -> str | None:
         m = self.modules.group_of(node)
-        if m is None:
+        if m is None or (level == 0 and not isinstance(m, LossScope)):
             return None
         return self.modules.key[id(self.modules.folded(m) if level == 2 else m)]
 

@@ -138,8 +138,10 @@ class NodeNames:
 
         found: set[int] = set()
         for node in self.order:
-            if isinstance(getattr(node, "scope", None), LossScope):
-                found.update(id(p) for p in node.parents if not p.parents and not getattr(p, "requires_grad", True))
+            scope = getattr(node, "scope", None)
+            if isinstance(scope, LossScope):  # made outside the loss and read by it (not its own 0 and 1)
+                found.update(id(p) for p in node.parents if not p.parents and not getattr(p, "requires_grad", True)
+                             and getattr(p, "scope", None) is not scope)
         return found
 
     def __getitem__(self, node: Any) -> str:

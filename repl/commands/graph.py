@@ -13,7 +13,8 @@ DEFAULT_DIR = "minigrad-out"
 FORMATS = (".png", ".svg", ".pdf")
 OTHER_PICTURES = (".gif", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".eps", ".ps", ".dot")
 RANKDIRS = ("LR", "TB", "RL", "BT")
-SMALL = 6  # tensors with at most this many elements are written out in full, as in the picture
+SMALL = 6  # tensors with at most this many elements are written out in full, as in the picture,
+FULL_WIDTH = 22  # when that takes at most this many characters
 
 
 FLAG_WORDS = {"zero": "gradient exactly 0", "vanishing": "vanishing gradient", "exploding": "exploding gradient",
@@ -30,7 +31,9 @@ def _tensor_text(x, norm: bool) -> str:
 
     arr = np.asarray(to_numpy(getattr(x, "data", x)), dtype=np.float64)
     if arr.size <= SMALL:
-        return summary(arr, small=SMALL)
+        full = summary(arr, small=SMALL)
+        if len(full) <= FULL_WIDTH:  # the line must still fit 80 columns: else the picture has it in full
+            return full
     return f"‖{fmt(float(np.linalg.norm(arr)), 4)}‖" if norm else f"mean {fmt(float(arr.mean()), 4)}"
 
 

@@ -212,7 +212,7 @@ class Walk:
         for leaf in leaves:
             lines.append(f"  {self.names[leaf]}.grad = {summary(leaf.grad)}")
         # what stepping did to .grad, so the next backward() is no surprise
-        lines.append(paint("(every .grad of this graph now holds this pass's gradient: they were zeroed first;\n"
+        lines.append(paint("(every .grad of this graph now holds this pass's gradient, zeroed first;\n"
                            f" {self.rootname}.backward() now would add to them, as after zero_grad() + backward())",
                            "grey"))
         return lines
