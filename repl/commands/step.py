@@ -20,36 +20,6 @@ from . import arith
 FORWARD_LINES = 40  # the forward listing of a big graph is cut to this many lines
 LINE_WIDTH = 80  # a send that does not fit on one line of this width is split over two
 
-# the local derivative of a Value op with respect to each parent, {0} and {1} standing for the parents' names
-# (the same rules, and the same way of writing them, as Value.local_rule where the engine has it)
-VALUE_RULES = {
-    "+": ("1", "1"), "-": ("1", "-1"), "*": ("{1}", "{0}"), "/": ("1/{1}", "-{0}/{1}²"),
-    "**": ("{1}·{0}^({1} - 1)", "{0}^{1}·ln {0}"), "exp": ("exp({0})",), "log": ("1/{0}",),
-    "tanh": ("1 - tanh({0})²",), "ReLU": ("1 if {0} > 0 else 0",), "sigmoid": ("sigmoid({0})·(1 - sigmoid({0}))",),
-    "neg": ("-1",),
-}
-
-
-def _atom(name: str) -> str:
-    """A name as an operand inside a formula: a negative number or an expression gets parentheses."""
-    return f"({name})" if name.startswith("-") or " " in name else name
-
-
-def local_rule(node: Any, index: int, names: list[str]) -> str:
-    """The local derivative d node / d parents[index], written with the parents' names (``1 - tanh(n2)²``)."""
-    rule = getattr(node, "local_rule", None)
-    if callable(rule):
-        return rule(index, names)
-    op = node.op
-    atoms = [_atom(n) for n in names]
-    if op.startswith("**") and op != "**":
-        k = float(op[2:])
-        return f"2·{atoms[0]}" if k == 2 else f"{fmt(k)}·{atoms[0]}^{arith.number(k - 1)}"
-    rules = VALUE_RULES.get(op)
-    if not rules:
-        return ""
-    return rules[min(index, len(rules) - 1)].format(*atoms)
-
 
 class Walk:
     """The backward pass of one root, collected step by step so the learner can go back."""
@@ -90,7 +60,7 @@ class Walk:
         # the rules now, while the node still has its parents (a Tensor graph is freed at the end of backward)
         parents = list(self.names.parents(step.node))
         names = [self.names[p] for p in parents]
-        self.rules[id(step.node)] = [local_rule(step.node, i, names) for i in range(len(parents))]
+        self.rules[id(step.node)] = [step.node.local_rule(i, names) for i in range(len(parents))]
         for parent, local, contribution in step.sends:
             self.received.setdefault(id(parent), []).append((step.node, step.grad, local, contribution))
         return True
