@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import textwrap
 
 from minigrad.autograd import is_node
 
@@ -111,7 +112,7 @@ def _stale_hint(root, expression: str) -> str | None:
     return None
 
 
-@command("graph", ":graph EXPR [FILE.png|.svg|.pdf] [collapse=module|all] [rankdir=LR|TB|RL|BT]",
+@command("graph", ":graph EXPR [FILE.png|.svg|.pdf] [collapse=module|all] [rankdir=TB]",
          "draw EXPR's graph to a picture, outline it as text",
          details="""
 Evaluates EXPR (a Value or Tensor, e.g. the loss), writes its graph with each
@@ -165,7 +166,7 @@ def graph_command(session: Session, argline: str) -> None:
                             "Call backward(retain_graph=True) to keep it for drawing.", "yellow"))
     hint = _stale_hint(root, expression)
     if hint:
-        session.print(paint(hint, "yellow"))
+        session.print(paint(textwrap.fill(hint, 80, break_long_words=False, break_on_hyphens=False), "yellow"))
     lines = outline(root, session.namespace, model)
     limit = 40
     for line in lines[:limit]:
