@@ -94,22 +94,26 @@ def outline(root, namespace: dict, model=None) -> list[str]:
 
 def _stale_hint(root, expression: str) -> str | None:
     """What to say when the graph's gradients are not its own (backward never ran on it, or another pass
-    rewrote some); None when they are."""
+    rewrote some); None when they are. What to type goes on a line of its own, whole."""
     from minigrad.viz.names import NodeNames, backward_passes, grad_state
 
     passes = backward_passes([root])
     stale = [n for n in NodeNames(root).order if grad_state(n, passes) == "stale"]
-    call = f"{expression}.backward()" if expression.isidentifier() else \
+    call = f"{expression}.backward(); :graph {expression}" if expression.isidentifier() else \
         f"L = {expression}; L.backward(); :graph L"
     if not passes:
         if stale:
-            return (f"backward has not run on this graph: the {len(stale)} gradient(s) shown (stale) were left by "
-                    f"another backward; to see this graph's own: {call}")
-        return f"no gradients yet (backward has not run on this graph); to see them: {call}"
+            return _wrap(f"backward has not run on this graph: the {len(stale)} gradient(s) marked stale were "
+                         "left by another backward; to see this graph's own:") + f"\n  {call}"
+        return "no gradients yet (backward has not run on this graph); to see them:" + f"\n  {call}"
     if stale:
-        return (f"{len(stale)} gradient(s) shown (stale) were rewritten by a later backward through another graph: "
-                "they are not this graph's")
+        return _wrap(f"{len(stale)} gradient(s) marked stale were rewritten by a later backward through another "
+                     "graph: they are not this graph's")
     return None
+
+
+def _wrap(text: str) -> str:
+    return textwrap.fill(text, 80, break_long_words=False, break_on_hyphens=False)
 
 
 @command("graph", ":graph EXPR [FILE.png|.svg|.pdf] [collapse=module|all] [rankdir=TB]",
@@ -166,7 +170,7 @@ def graph_command(session: Session, argline: str) -> None:
                             "Call backward(retain_graph=True) to keep it for drawing.", "yellow"))
     hint = _stale_hint(root, expression)
     if hint:
-        session.print(paint(textwrap.fill(hint, 80, break_long_words=False, break_on_hyphens=False), "yellow"))
+        session.print(paint(hint, "yellow"))
     lines = outline(root, session.namespace, model)
     limit = 40
     for line in lines[:limit]:
