@@ -156,21 +156,21 @@ class AvgPoolNd(Function):
                 total = view.copy(order="K")
             else:
                 total += view
-        divisor = xp.asarray(self._divisors(x.shape[2:], outs), dtype=x.dtype)
+        divisor = self._divisors(xp, x.shape[2:], outs).astype(x.dtype)
         self.saved = (divisor, padded.shape, outs, x.shape)
         return total / divisor
 
-    def _divisors(self, sizes: tuple, outs: tuple) -> np.ndarray:
-        """The divisor of every output position, computed on the host as PyTorch's kernel does."""
+    def _divisors(self, xp: Any, sizes: tuple, outs: tuple) -> Any:
+        """The divisor of every output position, computed as PyTorch's kernel does (on the device: no copy)."""
         p = self.params
         if p["divisor_override"]:
-            return np.full(outs, p["divisor_override"], dtype=np.float64)
-        divisor = np.ones((), dtype=np.float64)
+            return xp.full(outs, p["divisor_override"], dtype=np.float64)
+        divisor = xp.ones((), dtype=np.float64)
         for n, o, k, s, (before, after) in zip(sizes, outs, p["kernel"], p["stride"], p["padding"]):
-            start = np.arange(o) * s - before
-            end = np.minimum(start + k, n + after)
-            count = end - start if p["count_include_pad"] else np.minimum(end, n) - np.maximum(start, 0)
-            divisor = np.multiply.outer(divisor, count)
+            start = xp.arange(o) * s - before
+            end = xp.minimum(start + k, n + after)
+            count = end - start if p["count_include_pad"] else xp.minimum(end, n) - xp.maximum(start, 0)
+            divisor = divisor[..., None] * count  # an outer product, one axis at a time
         return divisor
 
     def backward(self, g):
