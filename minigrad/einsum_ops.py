@@ -19,6 +19,13 @@ from .ops import Function, ShapeError
 from .tensor import Tensor, apply
 
 
+class EquationError(ValueError, RuntimeError):
+    """An einsum equation that is not well formed or names the wrong number of operands.
+
+    A `ValueError` as Python code expects, and a `RuntimeError` as PyTorch raises it.
+    """
+
+
 def parse(equation: str, ndims: Sequence[int]) -> tuple[list[str], str]:
     """The equation with ``...`` spelled out as letters and the output made explicit.
 
@@ -29,12 +36,12 @@ def parse(equation: str, ndims: Sequence[int]) -> tuple[list[str], str]:
     lhs, arrow, out = eq.partition("->")
     terms = lhs.split(",")
     if len(terms) != len(ndims):
-        raise ValueError(f"einsum: the equation {equation!r} names {len(terms)} operand(s), got {len(ndims)} tensor(s)")
+        raise EquationError(f"einsum: the equation {equation!r} names {len(terms)} operand(s), got {len(ndims)} tensor(s)")
     for term in terms + ([out] if arrow else []):
         rest = term.replace("...", "", 1)
         bad = [c for c in rest if c not in string.ascii_letters]
         if bad:
-            raise ValueError(f"einsum: {equation!r}: subscripts are letters and one '...' per term, found {bad[0]!r}")
+            raise EquationError(f"einsum: {equation!r}: subscripts are letters and one '...' per term, found {bad[0]!r}")
     used = set(c for c in eq if c in string.ascii_letters)
     ellipsis_dims = [n - (len(t) - 3) for t, n in zip(terms, ndims) if "..." in t]
     width = max(ellipsis_dims, default=0)
@@ -51,7 +58,7 @@ def parse(equation: str, ndims: Sequence[int]) -> tuple[list[str], str]:
             out = out.replace("...", "".join(spare))
         for c in out:
             if out.count(c) > 1 or not any(c in t for t in expanded):
-                raise ValueError(f"einsum: {equation!r}: output subscript {c!r} appears twice or in no operand")
+                raise EquationError(f"einsum: {equation!r}: output subscript {c!r} appears twice or in no operand")
     else:
         joined = "".join(t.replace("...", "") for t in terms)
         out = "".join(spare) + "".join(sorted(c for c in set(joined) if joined.count(c) == 1))

@@ -15,7 +15,11 @@ from ..backend import rng, to_device
 from ..ops import ShapeError
 from ..tensor import Tensor, where
 
-__all__ = ["scaled_dot_product_attention"]
+__all__ = ["scaled_dot_product_attention", "AttentionArgumentError"]
+
+
+class AttentionArgumentError(ValueError, RuntimeError):
+    """Arguments that contradict each other; a `RuntimeError` as PyTorch raises it, a `ValueError` as Python's."""
 
 
 def _swap_last(t: Tensor) -> Tensor:
@@ -45,7 +49,7 @@ def scaled_dot_product_attention(query: Any, key: Any, value: Any, attn_mask: An
         raise ShapeError(f"{op}: query {tuple(q.shape)} and key {tuple(k.shape)} must share the last axis (E), "
                          f"key and value {tuple(v.shape)} the second-to-last (S)")
     if is_causal and attn_mask is not None:
-        raise ValueError(f"{op}: give attn_mask or is_causal, not both")
+        raise AttentionArgumentError(f"{op}: give attn_mask or is_causal, not both")
     if not 0.0 <= dropout_p < 1.0:
         raise ValueError(f"{op}: dropout_p must be in [0, 1), got {dropout_p!r}")
     if enable_gqa and k.ndim >= 3 and k.shape[-3] != q.shape[-3]:
