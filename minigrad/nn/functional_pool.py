@@ -153,6 +153,10 @@ def max_unpool3d(input: Any, indices: Any, kernel_size: Any, stride: Any = None,
 
 
 # -- padding --------------------------------------------------------------------------------------------
+class PadModeError(ValueError, NotImplementedError):
+    """An unknown padding mode: a `ValueError` as Python code expects, `NotImplementedError` as PyTorch raises."""
+
+
 def pad(input: Any, pad: Any, mode: str = "constant", value: float | None = None) -> Tensor:
     """Pad the last axes: ``pad`` = (left, right) for the last axis, then (top, bottom) for the one before, ...
 
@@ -167,7 +171,7 @@ def pad(input: Any, pad: Any, mode: str = "constant", value: float | None = None
     if len(flat) // 2 > x.ndim:
         raise ShapeError(f"{op}: pad {flat} names {len(flat) // 2} axes but the input {tuple(x.shape)} has {x.ndim}")
     if mode not in ("constant", "reflect", "replicate", "circular"):
-        raise ValueError(f"{op}: mode must be 'constant', 'reflect', 'replicate' or 'circular', got {mode!r}")
+        raise PadModeError(f"{op}: mode must be 'constant', 'reflect', 'replicate' or 'circular', got {mode!r}")
     if value is not None and mode != "constant":
         raise ValueError(f"{op}: value is only for mode='constant' (got mode={mode!r}, value={value!r})")
     pads = [(0, 0)] * x.ndim
