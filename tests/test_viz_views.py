@@ -304,3 +304,22 @@ def test_a_deep_sigmoid_nets_first_layers_are_flagged_by_the_relative_rule(seed)
     # unfolded too: the first layer's weight box says why
     assert "of the largest layer's" in box(viz.draw(loss, model=model, max_nodes=10_000, max_depth=None).source,
                                            "layers.0.weight")
+
+
+def test_a_scalar_layers_neurons_are_judged_as_one_layer():
+    from minigrad import health
+    from minigrad.nn.scalar import MLP
+
+    mg.manual_seed(0)
+    model = MLP(2, [6, 6, 6, 6, 6, 1], activation="sigmoid")
+    out = model([0.5, -1.0])
+    out.backward()
+    layer_norms = [math.sqrt(sum(p.grad ** 2 for p in layer.parameters())) for layer in model.layers]
+    expected = health.classify_layers(layer_norms)
+    assert "vanishing" in expected and "ok" in expected
+    g = viz.draw(out, model=model, collapse="module")
+    for i, flag in enumerate(expected):
+        neurons = [label for label in labels_of(g.source).values() if label.startswith(f"layers.{i}.neurons.")]
+        assert neurons and all(("VANISHING (1/" in n) == (flag == "vanishing") for n in neurons), (i, flag)
+    folded = viz.draw(out, model=model, collapse="all")
+    assert "VANISHING (1/" in box(folded.source, "layers.0: Layer (6 × SigmoidNeuron(2))") or expected[0] != "vanishing"

@@ -190,18 +190,24 @@ def op_text(node: Any, names: NodeNames) -> str:
 class _Judge:
     """Which flag a box gets: health.classify of its gradient, plus the relative rule for a model's layers.
 
-    Within one model a layer (a module with parameters) whose parameters' gradient norm is
-    below ``RELATIVE_VANISHING`` times the largest layer's is vanishing, however far above
-    1e-7 it is: its parameters (and its summary box) say so, with the ratio.
+    Within one model a layer (a module with parameters; a scalar Layer's neurons count as
+    that one layer) whose parameters' gradient norm is below ``RELATIVE_VANISHING`` times
+    the largest layer's is vanishing, however far above 1e-7 it is: its parameters (and its
+    summary box) say so, with the ratio.
     """
 
     def __init__(self, nodes, modules, magnitudes, states):
         self.mag, self.states, self.modules = magnitudes, states, modules
-        self.layer_norm: dict[int, float] = {}
+        units: dict[int, list] = {}
         for m in list(modules.by_key.values()):
-            norm = self.norm(modules.params.get(id(m), []))[0]
+            params = modules.params.get(id(m), [])
+            if params:
+                units.setdefault(id(modules.folded(m)), []).extend(params)
+        self.layer_norm: dict[int, float] = {}
+        for unit, params in units.items():
+            norm = self.norm(params)[0]
             if norm is not None:
-                self.layer_norm[id(m)] = norm
+                self.layer_norm[unit] = norm
         self.reference = largest(list(self.layer_norm.values())) if len(self.layer_norm) > 1 else None
 
     def norm(self, nodes: list) -> tuple[float | None, bool]:
@@ -214,14 +220,12 @@ class _Judge:
         return math.sqrt(sum(m * m for m in mags)), bool(stale)
 
     def layer(self, m: Any) -> tuple[str | None, str]:
-        """The flag of module ``m``'s parameters taken as one layer, and why (for the relative rule)."""
-        norm = self.layer_norm.get(id(m))
-        if norm is None:
-            norm = self.norm(self.modules.params.get(id(m), []))[0]
-        flag = classify(norm, self.reference)
-        ratio = relative(norm, self.reference)
-        if flag == "vanishing" and classify(norm) == "ok" and ratio is not None:
-            return flag, f"1/{1 / ratio:,.0f} of the largest layer's"
+        """The flag of module ``m``'s parameters, and why when the relative rule for its layer gave it."""
+        flag = classify(self.norm(self.modules.params.get(id(m), []))[0])
+        unit = self.layer_norm.get(id(self.modules.folded(m)))
+        ratio = relative(unit, self.reference)
+        if flag == "ok" and classify(unit, self.reference) == "vanishing" and ratio is not None:
+            return "vanishing", f"1/{1 / ratio:,.0f} of the largest layer's"
         return flag, ""
 
     def flag(self, n: Any) -> tuple[str | None, str]:
