@@ -14,8 +14,13 @@ from .ops import ShapeError, unbroadcast
 from .scalar import Value
 from .lazy import lazy_getattr
 from .gradcheck import gradcheck, numerical_gradient, relative_difference
-from .tensor import (Tensor, arange, cat, full, maximum, ones, ones_like, rand, randn, stack, tensor, where,
-                     zeros, zeros_like)
+from .tensor import Tensor
+from . import functions as _functions
+from .functions import (arange, cat, concat, concatenate, eye, from_numpy, full, full_like, linspace, maximum, minimum,
+                        ones, ones_like, rand, randn, stack, tensor, where, zeros, zeros_like)
+
+# every op as a function, as in PyTorch: mg.exp(x), mg.softplus(x), mg.max(x, dim=1), ...
+globals().update({_name: getattr(_functions, _name) for _name in _functions.OP_FUNCTIONS})
 
 __version__ = "0.1.0"
 

@@ -7,6 +7,8 @@ CuPy is imported only when a CUDA device is first asked for.
 from __future__ import annotations
 
 import contextlib
+import importlib
+import math
 import os
 from typing import Any, Iterator
 
@@ -216,3 +218,18 @@ def keep_mask(shape: tuple, p: float, like: Any) -> Any:
     if xp is np or _mask_draws == "host":
         return to_device(_rng.random(shape) >= p, device_of(like))
     return xp.random.random(shape, dtype=np.float32) >= p
+
+
+_erf_host = np.frompyfunc(math.erf, 1, 1)
+
+
+def erf(xp: Any, a: Any) -> Any:
+    """The error function elementwise: NumPy has none (math.erf per element on the host; CuPy's own on the GPU)."""
+    if xp is np:
+        return np.asarray(_erf_host(a), dtype=a.dtype)
+    import cupyx  # noqa: PLC0415 - ships with CuPy
+
+    special = getattr(getattr(cupyx, "scipy", None), "special", None)
+    if special is None:
+        special = importlib.import_module("cupyx.scipy.special")
+    return special.erf(a)

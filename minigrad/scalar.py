@@ -165,9 +165,11 @@ class Value:
     @rule("**", "{1}·{0}^({y} - 1)", "{0}^{1}·ln {0}")
     def __pow__(self, other: float) -> "Value":
         if isinstance(other, Value):
-            # d/da = b a^(b-1), d/db = a^b ln a (0 where a <= 0, as PyTorch)
+            # d/da = b a^(b-1), d/db = a^b ln a. ln a does not exist for a <= 0: PyTorch's values, as
+            # Tensor's: nan for a < 0 (a^b is real only at whole b), and the limit 0 at a = 0
+            # (b >= 0 here: 0 ** negative already failed)
             out = _power(self.data, other.data)
-            dlog = out * math.log(self.data) if self.data > 0 else 0.0
+            dlog = out * math.log(self.data) if self.data > 0 else (math.nan if self.data < 0 else 0.0)
             return _binary(out, self, other, _power_slope(self.data, other.data), dlog, "**")
         if not isinstance(other, numbers.Real):  # int, float, bool and NumPy scalars
             raise TypeError(f"Value ** {type(other).__name__}: the exponent must be a number or a Value")

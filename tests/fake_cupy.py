@@ -29,7 +29,8 @@ What it models (each as CuPy 13/14 does it, see cupy/_core/core.pyx):
   results; only ``asarray``/``array``/``asanyarray``/``ascontiguousarray`` accept host arrays.
   ``cupy.get_array_module``, ``cupy.asnumpy``, ``cupy.cuda.runtime.getDeviceCount() == 1``,
   ``cupy.random`` (``seed`` and the legacy draw functions, from its *own* generator: draws
-  differ from NumPy's global ones, as they do on a GPU), ``cupyx.scatter_add``.
+  differ from NumPy's global ones, as they do on a GPU), ``cupyx.scatter_add``,
+  ``cupyx.scipy.special.erf``.
 * ``cupy.lib.stride_tricks`` has ``as_strided(x, shape, strides)`` only, with CuPy's signature
   (no ``writeable=``/``subok=``; a host array is refused); NumPy's ``sliding_window_view`` is not
   there (CuPy added it only recently), so code must build its windows from ``as_strided``.
@@ -62,6 +63,7 @@ with this fake are necessary, not sufficient: the GPU run is still owed.
 from __future__ import annotations
 
 import functools
+import math
 import types
 from typing import Any
 
@@ -469,6 +471,11 @@ def make_cupy() -> tuple[types.ModuleType, types.ModuleType]:
         np.add.at(a._a, _wrap_around(_unwrap(slices, allow_host=True), a.shape), _unwrap(value, allow_host=True))
     cupyx.scatter_add = scatter_add
     cupyx.allow_synchronize, cupyx.DeviceSynchronized = allow_synchronize, DeviceSynchronized
+    # cupyx.scipy.special.erf, the one special function minigrad uses (gelu): math.erf per element
+    cupyx.scipy = types.ModuleType("cupyx.scipy")
+    cupyx.scipy.special = types.ModuleType("cupyx.scipy.special")
+    erf = np.frompyfunc(math.erf, 1, 1)
+    cupyx.scipy.special.erf = lambda a: ndarray(np.asarray(erf(_unwrap(a)), dtype=a.dtype))
     return cupy, cupyx
 
 

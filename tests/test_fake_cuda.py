@@ -19,7 +19,7 @@ import pytest
 import minigrad as mg
 from minigrad import Tensor, backend, data, nn, optim
 
-from . import test_device_training, test_ops
+from . import op_cases, test_device_training, test_op_catalogue, test_ops
 from .fake_cupy import is_device_array, make_cupy
 
 
@@ -56,16 +56,18 @@ def test_the_fake_bites(cuda):
     assert x[np.array([3])].shape == (1, 3)  # index arrays wrap around instead of raising
 
 
-# -- the op catalogue (tests/test_ops.py), every op on "cuda" ---------------------------------------
-@pytest.mark.parametrize("name", sorted(test_ops.UNARY))
-def test_unary(cuda, name):
-    test_ops.test_unary(name, "cuda")
+# -- the op catalogue (tests/op_cases.py), every op on "cuda" ---------------------------------------
+@pytest.mark.parametrize("case", op_cases.CASES, ids=str)
+def test_catalogue_on_cuda(cuda, case):
+    out = case.fn(*test_op_catalogue.tensors(case, "cuda"))
+    assert on_device(out)
+    test_op_catalogue.test_forward_and_finite_differences(case, "cuda")
 
 
-@pytest.mark.parametrize("name", sorted(test_ops.BINARY))
+@pytest.mark.parametrize("case", test_ops.BROADCAST, ids=str)
 @pytest.mark.parametrize("shapes", [((3, 4), (4,)), ((2, 1, 4), (3, 1)), ((), (2, 3))])
-def test_binary_broadcast(cuda, name, shapes):
-    test_ops.test_binary_broadcast(name, shapes, "cuda")
+def test_binary_broadcast(cuda, case, shapes):
+    test_ops.test_binary_broadcast(case, shapes, "cuda")
 
 
 @pytest.mark.parametrize("op", ["sum", "mean", "max"])

@@ -1,6 +1,7 @@
-"""The op catalogue: every Tensor op's forward against NumPy and gradient against finite differences.
+"""Ops beyond the catalogue's one line each: broadcasting, axes, indices, ties, edge values, error messages.
 
-Runs on every device of the `device` fixture (cpu always, cuda when a GPU is present).
+Every op's plain forward/finite-difference check is in tests/test_op_catalogue.py (from
+tests/op_cases.py). Runs on every device of the `device` fixture (cpu always, cuda when a GPU is present).
 """
 from __future__ import annotations
 
@@ -15,50 +16,16 @@ from minigrad import Tensor
 from minigrad.ops import ShapeError, unbroadcast
 
 from .helpers import check_op, make_inputs
+from .op_cases import CASES, inputs
 
-BINARY = {
-    "add": (lambda a, b: a + b, lambda a, b: a + b),
-    "sub": (lambda a, b: a - b, lambda a, b: a - b),
-    "mul": (lambda a, b: a * b, lambda a, b: a * b),
-    "div": (lambda a, b: a / (b * b + 1.0), lambda a, b: a / (b * b + 1.0)),
-    "maximum": (lambda a, b: a.maximum(b), np.maximum),
-}
-
-UNARY = {
-    "neg": (lambda a: -a, lambda a: -a, False),
-    "exp": (lambda a: a.exp(), np.exp, False),
-    "log": (lambda a: a.log(), np.log, True),
-    "sqrt": (lambda a: a.sqrt(), np.sqrt, True),
-    "abs": (lambda a: a.abs(), np.abs, False),
-    "tanh": (lambda a: a.tanh(), np.tanh, False),
-    "relu": (lambda a: a.relu(), lambda a: np.maximum(a, 0), False),
-    "leaky_relu": (lambda a: a.leaky_relu(0.1), lambda a: np.where(a > 0, a, 0.1 * a), False),
-    "sigmoid": (lambda a: a.sigmoid(), lambda a: 1 / (1 + np.exp(-a)), False),
-    "pow_scalar": (lambda a: a ** 3, lambda a: a ** 3, False),
-    "pow_fraction": (lambda a: a ** 0.5, lambda a: a ** 0.5, True),
-    "rsub": (lambda a: 2.0 - a, lambda a: 2.0 - a, False),
-    "rdiv": (lambda a: 1.0 / a, lambda a: 1.0 / a, True),
-    "softmax": (lambda a: a.softmax(), lambda a: np.exp(a) / np.exp(a).sum(-1, keepdims=True), False),
-    "log_softmax": (lambda a: a.log_softmax(axis=0),
-                    lambda a: a - np.log(np.exp(a).sum(0, keepdims=True)), False),
-}
+BROADCAST = [c for c in CASES if c.broadcast]  # the binary elementwise ops of the catalogue
 
 
-@pytest.mark.parametrize("name", sorted(UNARY))
-def test_unary(name, device):
-    fn, np_fn, positive = UNARY[name]
-    # |x| >= 0.05 keeps relu/abs away from their kink, where finite differences are meaningless
-    (x,) = make_inputs([(3, 4)], device, positive=positive)
-    if not positive:
-        x.data[abs(x.data) < 0.05] += 0.1
-    check_op(fn, np_fn, [x])
-
-
-@pytest.mark.parametrize("name", sorted(BINARY))
+@pytest.mark.parametrize("case", BROADCAST, ids=str)
 @pytest.mark.parametrize("shapes", [((3, 4), (3, 4)), ((3, 4), (4,)), ((2, 1, 4), (3, 1)), ((), (2, 3))])
-def test_binary_broadcast(name, shapes, device):
-    fn, np_fn = BINARY[name]
-    check_op(fn, np_fn, make_inputs(shapes, device))
+def test_binary_broadcast(case, shapes, device):
+    check_op(case.fn, case.np_fn, [mg.Tensor(x, requires_grad=True, device=device)
+                                   for x in inputs(case, shapes)])
 
 
 def test_pow_with_tensor_exponent(device):
@@ -201,11 +168,11 @@ def test_composite_expression(device):
 
 
 # -- hypothesis: broadcasting over random shapes -----------------------------------------------------
-@given(shapes=hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, max_side=3),
-       op=st.sampled_from(sorted(BINARY)))
-def test_broadcast_gradients_hypothesis(shapes, op):
-    fn, np_fn = BINARY[op]
-    check_op(fn, np_fn, make_inputs(shapes.input_shapes, "cpu", seed=len(shapes.input_shapes[0])))
+@pytest.mark.parametrize("case", BROADCAST, ids=str)
+@given(shapes=hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, max_side=3))
+def test_broadcast_gradients_hypothesis(case, shapes):
+    check_op(case.fn, case.np_fn, [mg.Tensor(x, requires_grad=True) for x in
+                                   inputs(case, shapes.input_shapes, seed=len(shapes.input_shapes[0]))])
 
 
 @given(shape=hnp.array_shapes(min_dims=1, max_dims=3, max_side=3), data=st.data(),

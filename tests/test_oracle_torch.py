@@ -23,6 +23,8 @@ F = torch.nn.functional
 import minigrad as mg  # noqa: E402
 from minigrad import nn, optim  # noqa: E402
 
+from .op_cases import BY_NAME, CASES, inputs  # noqa: E402
+
 RTOL, ATOL = 1e-9, 1e-12  # both sides compute in float64: anything looser would hide a wrong formula
 
 
@@ -64,22 +66,11 @@ def compare(fn: Callable, shapes_or_arrays: Sequence, torch_fn: Callable | None 
                                    err_msg=f"gradient of input {i} differs from torch")
 
 
-# -- elementwise ----------------------------------------------------------------------------------
-BINARY = {
-    "add": lambda a, b: a + b,
-    "sub": lambda a, b: a - b,
-    "mul": lambda a, b: a * b,
-    "div": lambda a, b: a / (b * b + 0.5),
-    "pow": lambda a, b: (a * a + 0.5) ** b,  # a positive base: a real power with a real log for d/db
-}
-MAXIMUM = (lambda a, b: a.maximum(b), torch.maximum)
-
-
-@pytest.mark.parametrize("name", sorted(BINARY) + ["maximum"])
+# -- elementwise (each op's own check is the catalogue's: tests/test_op_catalogue.py::test_like_torch) ---------
+@pytest.mark.parametrize("case", [c for c in CASES if c.broadcast], ids=str)
 @given(shapes=hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, max_side=3))
-def test_binary_ops_broadcast_like_torch(name, shapes):
-    fn, tfn = MAXIMUM if name == "maximum" else (BINARY[name], None)
-    compare(fn, shapes.input_shapes, tfn)
+def test_binary_ops_broadcast_like_torch(case, shapes):
+    compare(case.fn, inputs(case, shapes.input_shapes), case.torch_call())
 
 
 @pytest.mark.parametrize("scalar", [2.5, -1.5, 3, 0])
@@ -98,35 +89,12 @@ def test_maximum_ties_split_the_gradient_like_torch():
     compare(lambda x, y: x.maximum(y), [a, b], torch.maximum)
 
 
-UNARY = {
-    "neg": (lambda a: -a, None, False),
-    "exp": (lambda a: a.exp(), None, False),
-    "log": (lambda a: a.log(), None, True),
-    "sqrt": (lambda a: a.sqrt(), None, True),
-    "abs": (lambda a: a.abs(), None, False),
-    "tanh": (lambda a: a.tanh(), None, False),
-    "relu": (lambda a: a.relu(), None, False),
-    "sigmoid": (lambda a: a.sigmoid(), None, False),
-    "leaky_relu": (lambda a: a.leaky_relu(0.2), lambda a: F.leaky_relu(a, 0.2), False),
-    "softmax": (lambda a: a.softmax(), lambda a: a.softmax(-1), False),
-    "softmax0": (lambda a: a.softmax(axis=0), lambda a: a.softmax(0), False),
-    "log_softmax": (lambda a: a.log_softmax(), lambda a: a.log_softmax(-1), False),
-    "log_softmax0": (lambda a: a.log_softmax(axis=0), lambda a: a.log_softmax(0), False),
-}
-
-
-@pytest.mark.parametrize("name", sorted(UNARY))
-@given(shape=hnp.array_shapes(min_dims=1, max_dims=3, max_side=4))
-def test_unary_ops_like_torch(name, shape):
-    fn, tfn, positive = UNARY[name]
-    compare(fn, [shape], tfn, low=0.2 if positive else -3.0, high=3.0)
-
-
-@pytest.mark.parametrize("name", ["relu", "abs", "leaky_relu", "sigmoid", "tanh", "exp"])
+@pytest.mark.parametrize("name", ["relu", "abs", "leaky_relu", "sigmoid", "tanh", "exp", "elu", "hardtanh",
+                                  "relu6", "clamp", "sign", "floor", "round", "softplus", "silu", "gelu"])
 def test_unary_ops_at_zero_and_on_0d_tensors(name):
-    fn, tfn, _ = UNARY[name]
-    compare(fn, [np.array([0.0, -0.0, 1.0, -1.0])], tfn)  # the kinks: torch's subgradient is 0 at 0
-    compare(fn, [np.array(0.7)], tfn)
+    case = BY_NAME[name]
+    compare(case.fn, [np.array([0.0, -0.0, 1.0, -1.0])], case.torch_call())  # the kinks: torch's choice at 0
+    compare(case.fn, [np.array(0.7)], case.torch_call())
 
 
 def test_softmax_of_huge_logits_like_torch():
@@ -143,8 +111,8 @@ def _torch_reduce(op: str, axis, keepdims: bool) -> Callable:
     dim = tuple(range(3)) if axis is None else axis
     if op == "max":
         return lambda a: torch.amax(a, dim=dim, keepdim=keepdims)  # amax splits ties evenly, as we do
-    if op == "var":
-        return lambda a: torch.var(a, dim=dim, keepdim=keepdims, correction=0)
+    if op == "var":  # both with their default: Bessel's correction (divide by n - 1)
+        return lambda a: torch.var(a, dim=dim, keepdim=keepdims)
     return lambda a: getattr(torch, op)(a, dim=dim, keepdim=keepdims)
 
 
@@ -250,7 +218,7 @@ def test_cat_stack_where_like_torch():
 def test_composite_network_like_torch():
     def net(x, w1, b1, w2):
         h = (x @ w1 + b1).tanh()
-        return (h @ w2).log_softmax(axis=-1).mean(axis=0) + (h * h).var(axis=1).sum()
+        return (h @ w2).log_softmax(axis=-1).mean(axis=0) + (h * h).var(axis=1, correction=0).sum()
 
     def torch_net(x, w1, b1, w2):
         h = (x @ w1 + b1).tanh()

@@ -12,8 +12,10 @@ from minigrad import DeviceError, Tensor
 from minigrad.backend import cuda_available
 
 
-def test_lists_become_float32_and_arrays_keep_their_dtype():
-    assert Tensor([1, 2, 3]).dtype == np.float32
+def test_lists_follow_pytorch_dtypes_and_arrays_keep_their_dtype():
+    assert Tensor([1, 2, 3]).dtype == np.int64  # integers stay integers, as torch.tensor([1, 2, 3])
+    assert Tensor([1, 2, 3], requires_grad=True).dtype == np.float32  # only floats can have a gradient
+    assert Tensor([1, 2.5]).dtype == np.float32 and Tensor([True, False]).dtype == np.bool_
     assert Tensor([[1.0, 2.0]]).dtype == np.float32
     assert Tensor(np.ones(2)).dtype == np.float64
     assert Tensor(np.ones(2, dtype=np.float16)).dtype == np.float16
@@ -195,7 +197,7 @@ def test_complex_tensors_cannot_require_grad():
 def test_float_index_is_a_clear_error():
     x = Tensor(np.arange(6.0).reshape(3, 2), requires_grad=True)
     with pytest.raises(IndexError, match="integers or booleans.*float32"):
-        x[Tensor([0, 1])]
+        x[Tensor([0.0, 1.0])]
     assert x[Tensor([0, 2], dtype=np.int64)].numpy().tolist() == [[0.0, 1.0], [4.0, 5.0]]
 
 

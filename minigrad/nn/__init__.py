@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from ..lazy import lazy_getattr
 from . import functional, init
+from .activations import ELU, GELU, Hardtanh, LogSoftmax, ReLU6, SiLU, Softplus
 from .containers import MLP, Sequential
 from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from .pooling import (AvgPool1d, AvgPool2d, AvgPool3d, Flatten, MaxPool1d, MaxPool2d, MaxPool3d, MaxUnpool2d,
@@ -19,9 +20,10 @@ from .layers import (ACTIVATIONS, BatchNorm1d, Dropout, Identity, LeakyReLU, Lin
 from .module import Module, StateDictError
 
 __all__ = ["Module", "StateDictError", "Linear", "Sequential", "MLP", "ReLU", "Tanh", "Sigmoid", "LeakyReLU",
-           "Softmax", "Dropout", "BatchNorm1d", "Identity", "Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d",
-           "ConvTranspose2d", "ConvTranspose3d", "MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d", "AvgPool2d",
-           "AvgPool3d", "MaxUnpool2d", "Upsample", "Flatten", "activation", "ACTIVATIONS", "init", "functional",
+           "Softmax", "GELU", "SiLU", "ELU", "Softplus", "Hardtanh", "ReLU6", "LogSoftmax", "Dropout", "BatchNorm1d",
+           "Identity", "Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d",
+           "MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d", "MaxUnpool2d", "Upsample",
+           "Flatten", "activation", "ACTIVATIONS", "init", "functional",
            "scalar"]
 
 

@@ -13,7 +13,8 @@ import numpy as np
 
 from ..backend import rng, to_device
 from ..ops import ShapeError
-from ..tensor import Tensor, where
+from ..functions import where
+from ..tensor import Tensor
 
 __all__ = ["scaled_dot_product_attention", "AttentionArgumentError"]
 

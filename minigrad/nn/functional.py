@@ -15,35 +15,21 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from .. import autograd, ops
-from ..backend import array_module, check_later, device_of, to_numpy
-from ..kernels import kernel
+from .. import autograd
+from ..backend import to_numpy
+from ..functions import where
 from ..ops import ShapeError
-from ..tensor import Tensor, apply, where
+from ..tensor import Tensor
 from .attention import scaled_dot_product_attention  # noqa: F401 - PyTorch's nn.functional names
 from .functional_conv import (conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d,  # noqa: F401
                               conv_transpose3d)
 from .functional_pool import (avg_pool1d, avg_pool2d, avg_pool3d, max_pool1d, max_pool2d, max_pool3d,  # noqa: F401
                               max_unpool1d, max_unpool2d, max_unpool3d, pad)
 from .functional_resize import interpolate  # noqa: F401
+from .classification import LossScope, TargetError, cross_entropy, nll_loss  # noqa: F401 - nn.functional's names
 from .module import Module
 
 _REDUCTIONS = ("mean", "sum", "none")
-
-
-class LossScope:
-    """What a loss function's ops are recorded under (`autograd.scope`): pictures draw them as one named box."""
-
-    __slots__ = ("name",)
-
-    def __init__(self, name: str):
-        self.name = name
-
-    def parameters(self) -> list:
-        return []
-
-    def __repr__(self) -> str:
-        return self.name
 
 
 def _target(target: Any, like: Tensor, name: str) -> Tensor:
@@ -133,66 +119,6 @@ def binary_cross_entropy_with_logits(logits: Any, target: Any, reduction: str = 
         return _reduce(_bce_logits_elementwise(x, y), reduction, "binary_cross_entropy_with_logits")
 
 
-def cross_entropy(logits: Any, targets: Any, reduction: str = "mean") -> Tensor:
-    """Softmax cross-entropy: ``-log softmax(logits)[i, targets[i]]`` averaged over the batch.
-
-    ``logits`` has shape ``(n, classes)``; ``targets`` holds n class indices (integers, or
-    floats that are whole numbers; shape ``(n,)`` or ``(n, 1)``). log_softmax subtracts
-    the row maximum first, so large logits do not overflow. Targets already on the GPU
-    are checked there, without making the host wait (see `_class_indices`).
-    """
-    x = _float(logits, "cross_entropy")
-    if x.ndim != 2:
-        raise ShapeError(f"cross_entropy: logits must have shape (n, classes), got {tuple(x.shape)}")
-    n, classes = x.shape
-    xp = array_module(x.data)
-    t = _class_indices(targets, n, classes, x)
-    if reduction in ("mean", "sum"):
-        # one fused op (log-softmax, pick, reduce; backward softmax - onehot): same numbers as the
-        # composed ops below, without their chain of intermediate (n, classes) arrays
-        return apply(ops.CrossEntropy, x, targets=t, reduction=reduction)
-    with autograd.scope(LossScope("cross_entropy")):
-        picked = x.log_softmax(axis=1)[Tensor(xp.arange(n)), Tensor(t)]
-        return _reduce(-picked, reduction, "cross_entropy")
-
-
-def _class_indices(targets: Any, n: int, classes: int, x: Tensor) -> Any:
-    """``targets`` as an integer index array on ``x``'s device, checked: n whole numbers in [0, classes).
-
-    Host targets are checked on the host (one copy to the device follows). Targets already
-    on the GPU stay there: their shape and dtype are checked at once, their values by a
-    kernel whose verdict `backend.check_later` reports at the next copy to the host, since
-    reading it now would stall every training step (PyTorch reports a bad index on CUDA
-    the same way, later). A bad index never reaches the gather as garbage silently: the
-    error is raised before any result reaches the host.
-    """
-    data = targets.data if isinstance(targets, Tensor) else targets
-    on_device = x.device == "cuda" and device_of(data) == "cuda"
-    t = data if on_device else to_numpy(targets)
-    if t.ndim == 2 and t.shape[1] == 1:
-        t = t[:, 0]
-    if t.shape != (n,):
-        raise ShapeError(f"cross_entropy: expected {n} class indices for logits {tuple(x.shape)}, "
-                         f"got targets of shape {tuple(t.shape)}")
-    if t.dtype.kind not in "iuf":
-        raise TypeError(f"cross_entropy: targets must be integer class indices, got dtype {t.dtype}")
-    if on_device:
-        xp = array_module(t)
-        bad = kernel(xp, "bad_class_index")(t, float(classes)).any()
-        check_later(bad, f"cross_entropy: targets must be whole class indices in [0, {classes - 1}]; one of "
-                         "them was not (found on the GPU, reported at the first copy to the host after it)")
-        return t.astype(np.int64) if t.dtype.kind == "f" else t
-    if t.dtype.kind == "f":
-        if not np.all(np.isfinite(t)) or not np.all(t == np.round(t)):
-            raise TypeError("cross_entropy: targets must be class indices (whole numbers), got fractional values; "
-                            "for probabilities/one-hot targets use -(p * logits.log_softmax()).sum(axis=1)")
-    t = t.astype(np.int64)
-    if n and (t.min() < 0 or t.max() >= classes):
-        raise ValueError(f"cross_entropy: class indices must be in [0, {classes - 1}], "
-                         f"got values from {t.min()} to {t.max()}")
-    return array_module(x.data).asarray(t)
-
-
 def masked_binary_cross_entropy_with_logits(logits: Any, targets: Any, mask: Any = None,
                                             reduction: str = "mean") -> Tensor:
     """Multi-task loss: one binary cross-entropy per (example, task), skipping missing labels.
@@ -247,3 +173,57 @@ def l2_penalty(params: Module | Iterable[Tensor]) -> Tensor:
         for p in tensors[1:]:
             total = total + (p * p).sum()
         return total
+
+
+# -- activations as functions (PyTorch's F.relu, F.gelu, ...); ``inplace`` is accepted and ignored --------
+def relu(x: Tensor, inplace: bool = False) -> Tensor:
+    return x.relu()
+
+
+def relu6(x: Tensor, inplace: bool = False) -> Tensor:
+    return x.relu6()
+
+
+def leaky_relu(x: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    return x.leaky_relu(negative_slope)
+
+
+def elu(x: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    return x.elu(alpha)
+
+
+def hardtanh(x: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
+    return x.hardtanh(min_val, max_val)
+
+
+def softplus(x: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    return x.softplus(beta, threshold)
+
+
+def gelu(x: Tensor, approximate: str = "none") -> Tensor:
+    return x.gelu(approximate)
+
+
+def silu(x: Tensor, inplace: bool = False) -> Tensor:
+    return x.silu()
+
+
+def sigmoid(x: Tensor) -> Tensor:
+    return x.sigmoid()
+
+
+def tanh(x: Tensor) -> Tensor:
+    return x.tanh()
+
+
+def softmax(x: Tensor, dim: int = -1) -> Tensor:
+    return x.softmax(dim=dim)
+
+
+def log_softmax(x: Tensor, dim: int = -1) -> Tensor:
+    return x.log_softmax(dim=dim)
+
+
+def logsigmoid(x: Tensor) -> Tensor:
+    """log(sigmoid(x)) = -softplus(-x), without the log(0) of a saturated sigmoid."""
+    return -(-x).softplus()

@@ -15,6 +15,7 @@ from ..backend import array_module, default_device, keep_mask
 from ..ops import ShapeError
 from ..tensor import Tensor
 from . import init as initializers
+from .activations import ELU, GELU, SiLU, Softplus
 from .module import Module
 
 
@@ -115,7 +116,8 @@ class Identity(Module):
 
 ACTIVATIONS: dict[str, type[Module]] = {"relu": ReLU, "tanh": Tanh, "sigmoid": Sigmoid,
                                         "leaky_relu": LeakyReLU, "softmax": Softmax, "identity": Identity,
-                                        "linear": Identity}
+                                        "linear": Identity, "gelu": GELU, "silu": SiLU, "elu": ELU,
+                                        "softplus": Softplus}
 
 
 def activation(name: str | Module) -> Module:
