@@ -36,12 +36,14 @@ def parse(equation: str, ndims: Sequence[int]) -> tuple[list[str], str]:
     lhs, arrow, out = eq.partition("->")
     terms = lhs.split(",")
     if len(terms) != len(ndims):
-        raise EquationError(f"einsum: the equation {equation!r} names {len(terms)} operand(s), got {len(ndims)} tensor(s)")
+        raise EquationError(f"einsum: the equation {equation!r} names {len(terms)} operand(s), "
+                            f"got {len(ndims)} tensor(s)")
     for term in terms + ([out] if arrow else []):
         rest = term.replace("...", "", 1)
         bad = [c for c in rest if c not in string.ascii_letters]
         if bad:
-            raise EquationError(f"einsum: {equation!r}: subscripts are letters and one '...' per term, found {bad[0]!r}")
+            raise EquationError(f"einsum: {equation!r}: subscripts are letters and one '...' per term, "
+                                f"found {bad[0]!r}")
     used = set(c for c in eq if c in string.ascii_letters)
     ellipsis_dims = [n - (len(t) - 3) for t, n in zip(terms, ndims) if "..." in t]
     width = max(ellipsis_dims, default=0)

@@ -8,6 +8,8 @@ from __future__ import annotations
 import os
 import sys
 
+from minigrad.viz.arith import fmt  # noqa: F401 - the REPL's number format is the walk-through's
+
 _CODES = {
     "bold": "1", "dim": "2", "red": "31", "green": "32", "yellow": "33", "blue": "34",
     "magenta": "35", "cyan": "36", "grey": "90",
@@ -28,18 +30,6 @@ def paint(text: str, *styles: str) -> str:
         return text
     codes = ";".join(_CODES[s] for s in styles)
     return f"\x1b[{codes}m{text}\x1b[0m"
-
-
-def fmt(x: float, digits: int = 6) -> str:
-    """A number as a learner reads it: 6 significant digits, no trailing noise (0.1 not 0.10000000149)."""
-    if isinstance(x, bool) or not isinstance(x, (int, float)):
-        try:
-            x = float(x)
-        except (TypeError, ValueError):
-            return str(x)
-    if x == 0:
-        return "0"
-    return f"{x:.{digits}g}"
 
 
 def operand(x: float) -> str:

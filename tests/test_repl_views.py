@@ -31,7 +31,7 @@ def script(lines: list[str], cwd, columns: int = 80) -> str:
 
 def _evaluate(arith: str) -> float:
     """The printed arithmetic of a :step line, evaluated as written (² is **2, · and × multiply)."""
-    from repl.commands.arith import parse_number
+    from minigrad.viz.arith import parse_number
 
     return parse_number(arith)
 

@@ -12,7 +12,7 @@ import math
 
 from ..session import Session
 from ..style import fmt, paint
-from .arith import parse_number, product, total
+from minigrad.viz.arith import parse_number, product, total
 
 REL_TOL, ABS_TOL = 1e-2, 1e-4
 

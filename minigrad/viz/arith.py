@@ -13,9 +13,19 @@ import math
 import operator
 from typing import Callable, Sequence
 
-from ..style import fmt
-
 MAX_DIGITS = 17  # a float64 round-trips with 17 significant digits: past that more digits cannot help
+
+
+def fmt(x: float, digits: int = 6) -> str:
+    """A number as a learner reads it: 6 significant digits, no trailing noise (0.1 not 0.10000000149)."""
+    if isinstance(x, bool) or not isinstance(x, (int, float)):
+        try:
+            x = float(x)
+        except (TypeError, ValueError):
+            return str(x)
+    if x == 0:
+        return "0"
+    return f"{x:.{digits}g}"
 
 
 def sigmoid(x: float) -> float:
