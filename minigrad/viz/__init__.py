@@ -22,13 +22,14 @@ from ..lazy import lazy_getattr
 from . import render as _render_module
 from .render import DEFAULT_TIMEOUT, FORMATS, RenderError
 
-_SUBMODULES = {"graph", "term", "plot", "cli"}
+_SUBMODULES = {"graph", "term", "plot", "cli", "live", "notebook", "stepper", "walk", "arith"}
 _LAZY = {  # name -> (module, attribute)
     "draw": ("minigrad.viz.graph", "draw"),
     "Graph": ("minigrad.viz.graph", "Graph"),
+    "Stepper": ("minigrad.viz.stepper", "Stepper"),
 }
 
-__all__ = ["draw", "render", "Graph", "RenderError", "term", "plot"]
+__all__ = ["draw", "render", "Graph", "RenderError", "Stepper", "term", "plot"]
 
 
 def render(root_or_digraph: Any, path: str | os.PathLike = "graph.png", renderer: str | None = None,
