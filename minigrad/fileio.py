@@ -138,7 +138,7 @@ def _remove_stale(target: Path) -> None:
 
 
 def _alive(pid: int) -> bool:
-    if pid == os.getpid():
+    if pid == os.getpid() or os.name == "nt":  # Windows' os.kill(pid, 0) would end that process, not probe it
         return True
     try:
         os.kill(pid, 0)
