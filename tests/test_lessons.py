@@ -6,6 +6,7 @@ hinges on one setting, flipping that setting in the lesson text must make a chec
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -208,10 +209,11 @@ def test_terminal_view_prints_prose_code_and_results(tmp_path, capsys):
     assert "Some prose." in out and "x = 3" in out and "measured 6" in out and "check passed" in out
 
 
-def test_cli_lists_the_lessons(capsys):
+def test_cli_lists_the_lessons_with_their_usual_time(capsys):
     assert L.main(["list"]) == 0
-    out = capsys.readouterr().out
-    assert len(out.strip().splitlines()) == len(L.lesson_files())
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.strip()[:1].isdigit()]
+    assert len(rows) == len(L.lesson_files())
+    assert all(re.match(r"^\s*\d+\s+(~\d+ s|\?)\s+\S", row) for row in rows), rows
 
 
 # -- every lesson, headless ----------------------------------------------------------------------
