@@ -10,6 +10,7 @@ import sys
 import pytest
 
 from minigrad import lessons as L
+from minigrad.lessons.runner import time_limit
 
 nbformat = pytest.importorskip("nbformat")
 pytest.importorskip("jupytext")
@@ -49,7 +50,9 @@ def test_notebook_has_the_lessons_cells_tags_and_metadata(tmp_path):
     assert nb.metadata["kernelspec"]["name"] == "python3"
     assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# Lesson 3")   # no raw front matter
     code = [c for c in nb.cells if c.cell_type == "code"]
-    assert [c.source for c in code] == [b.text for b in lesson.code_blocks]
+    assert [c.source for c in code] == [L.blank_exercise(b.text) if "exercise" in b.tags else b.text
+                                        for b in lesson.code_blocks]
+    assert any("✎" in c.source and "return ...   #" in c.source for c in code)   # lesson 3's exercise, blanked
     assert [("check" in c.metadata.get("tags", [])) for c in code] == [b.kind == "check" for b in lesson.code_blocks]
     assert "setup(lesson=3)" in code[0].source
 
@@ -104,10 +107,12 @@ NOTEBOOK_LESSONS = [3, 4, 7, 8, 10]
 def test_lesson_notebook_runs_top_to_bottom_with_checks_passing_and_pictures_inline(number, tmp_path):
     nbclient = pytest.importorskip("nbclient")
     pytest.importorskip("ipykernel")
-    path = L.notebook.write_notebook(L.load_lesson(number), tmp_path)
+    path = L.notebook.write_notebook(L.load_lesson(number), tmp_path, solutions=True)   # the exercises filled in
     nb = nbformat.read(path, as_version=4)
-    client = nbclient.NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}})
-    client.execute()        # raises CellExecutionError, naming the cell, if any cell (a check) fails
+    client = nbclient.NotebookClient(nb, timeout=120, startup_timeout=60, kernel_name="python3",
+                                     resources={"metadata": {"path": str(tmp_path)}})
+    with time_limit(400):   # a kernel that dies without a word must fail this test, not hang the suite
+        client.execute()    # raises CellExecutionError, naming the cell, if any cell (a check) fails
     code = [c for c in nb.cells if c.cell_type == "code"]
     checks = [c for c in code if "check" in c.metadata.get("tags", [])]
     assert checks and all(c.execution_count for c in code)
