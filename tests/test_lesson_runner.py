@@ -38,7 +38,8 @@ def test_exit_after_a_failed_check_never_hides_the_failure(tmp_path, capsys, exi
 
 
 def test_exit_in_a_real_process_gives_a_failing_status(tmp_path):
-    path = write(tmp_path, '```python tags=["check"]\nassert False, "nope"\n```\n\n```python\nraise SystemExit(0)\n```\n')
+    path = write(tmp_path, '```python tags=["check"]\nassert False, "nope"\n```\n\n'
+                           '```python\nraise SystemExit(0)\n```\n')
     proc = cli(str(path), "--check", "--out", str(tmp_path / "o"))
     assert proc.returncode == 1 and "nope" in proc.stdout
 
@@ -118,7 +119,8 @@ class FakeTTY(io.StringIO):
 
 def test_spinner_shows_a_running_block_with_the_lessons_usual_time_then_clears(tmp_path, monkeypatch):
     monkeypatch.setenv("NO_COLOR", "1")
-    text = "---\ntitle: slow\nruntime: 7\n---\n\n```python\nimport time\nprint('before')\ntime.sleep(0.5)\nprint('after')\n```\n"
+    text = ("---\ntitle: slow\nruntime: 7\n---\n\n"
+            "```python\nimport time\nprint('before')\ntime.sleep(0.5)\nprint('after')\n```\n")
     stream = FakeTTY()
     report = L.run_lesson(L.parse_lesson(text, path=tmp_path / "s.md"), tmp_path / "o", stream=stream)
     out = stream.getvalue()
@@ -137,7 +139,8 @@ def test_no_spinner_when_the_output_is_not_a_terminal(tmp_path):
 
 
 def test_markdown_is_rendered_not_printed_raw():
-    text = "## A **bold** heading\n\nSome **strong** words and `code` here, wrapped\nover lines.\n\n    indented **kept**\n"
+    text = ("## A **bold** heading\n\nSome **strong** words and `code` here, wrapped\nover lines.\n\n"
+            "    indented **kept**\n")
     plain = L.render_markdown(text, 80, color=False)
     assert plain[0] == "A bold heading" and set(plain[1]) == {"-"}
     assert "Some strong words and code here, wrapped over lines." in plain

@@ -43,7 +43,8 @@ def to_notebook(lesson: Lesson, seed: int | None = None, solutions: bool = False
         info["seed"] = seed
         for cell in nb.cells:
             if cell.cell_type == "code" and re.search(r"\bsetup\(", cell.source):
-                cell.source = re.sub(r"\bsetup\(([^)]*)\)", lambda m: _with_seed(m.group(1), seed), cell.source, 1)
+                cell.source = re.sub(r"\bsetup\(([^)]*)\)", lambda m: _with_seed(m.group(1), seed), cell.source,
+                                     count=1)
                 break
     if not solutions:
         for cell in nb.cells:
