@@ -118,3 +118,31 @@ def test_exercise_is_blanked_and_the_check_fails_until_the_line_is_right(lesson_
     assert rest, out                                   # the wrong line fails the check
     assert "✓ check passed" in rest                    # the learner's second try passes it
     assert session.namespace["double"](5) == 10
+
+
+@pytest.mark.slow
+def test_the_real_repl_shows_a_spinner_while_a_lesson_block_runs(tmp_path):
+    pexpect = pytest.importorskip("pexpect")
+    import os
+    import sys
+
+    path = tmp_path / "88-slow.md"
+    path.write_text('---\nnumber: 88\ntitle: "Slow"\nruntime: 3\n---\n\n# Lesson 88 — slow\n\n'
+                    '```python\nimport time\ntime.sleep(1.5)\nprint("slept")\n```\n', encoding="utf-8")
+    env = dict(os.environ, MINIGRAD_PROGRESS=str(tmp_path / "p.json"), NO_COLOR="1", TERM="xterm",
+               MINIGRAD_HISTORY=str(tmp_path / "history"))
+    child = pexpect.spawn(sys.executable, ["-m", "minigrad.cli"], env=env, cwd=str(tmp_path), encoding="utf-8",
+                          dimensions=(40, 120), timeout=60)
+    try:
+        child.expect(">>>")
+        child.sendline(f":lesson {path}")
+        child.expect(r"\[Enter\] run")
+        child.send("\r")
+        assert child.expect(["running", "slept"]) == 0, "no progress shown before the block finished"
+        child.expect("usually takes ~3 s")
+        child.expect("slept")
+        child.expect(">>>")
+        child.sendline(":quit")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close(force=True)

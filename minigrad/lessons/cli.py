@@ -57,8 +57,8 @@ def _list(lessons: list) -> None:
         n = len(lesson.checks)
         usual = f"~{lesson.runtime:.0f} s" if lesson.runtime else "?"
         print(f"{lesson.number:>3}  {usual:>6}  {short_title(lesson.title)}  ({n} check{'' if n == 1 else 's'})")
-    print("(usual time of `minigrad lesson N --check` on a 2-core laptop-class CPU; a GPU is slower for these "
-          "small networks)")
+    print("(usual CPU time of `minigrad lesson N --check`, measured on a busy 2-core machine; a GPU is slower "
+          "for these small networks)")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -182,7 +182,7 @@ def _yaml_scalar(value: str) -> str:
             return value[1:-1]
     if len(value) >= 2 and value[0] == value[-1] == "'":
         return value[1:-1].replace("''", "'")
-    return value
+    return re.sub(r"\s+#.*$", "", value)  # an unquoted value ends where a comment starts
 
 
 def _cell_tags(options: str) -> tuple[str, ...]:
