@@ -16,7 +16,8 @@ from .lazy import lazy_getattr
 from .gradcheck import gradcheck, numerical_gradient, relative_difference
 from .tensor import Tensor
 from . import functions as _functions
-from .functions import (arange, cat, concat, concatenate, eye, from_numpy, full, full_like, linspace, maximum, minimum,
+from .functions import (arange, cat, concat, concatenate, eye, from_numpy, full, full_like, linspace, maximum, meshgrid,
+                        minimum,
                         ones, ones_like, rand, randn, stack, tensor, where, zeros, zeros_like)
 
 # every op as a function, as in PyTorch: mg.exp(x), mg.softplus(x), mg.max(x, dim=1), ...

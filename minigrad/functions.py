@@ -62,6 +62,26 @@ def minimum(a: Any, b: Any) -> Tensor:
     return a.minimum(b)
 
 
+def meshgrid(*tensors: Any, indexing: str = "ij") -> tuple:
+    """Coordinate grids from 1-D tensors: ``indexing="ij"`` (matrix, PyTorch's default) or ``"xy"`` (Cartesian)."""
+    items = list(tensors[0]) if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)) else list(tensors)
+    if indexing not in ("ij", "xy"):
+        raise ValueError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
+    items = [t if isinstance(t, Tensor) else Tensor(t) for t in items]
+    if indexing == "xy" and len(items) >= 2:
+        items[0], items[1] = items[1], items[0]
+    shape = tuple(t.size for t in items)
+    grids = []
+    for i, t in enumerate(items):
+        view = [1] * len(items)
+        view[i] = t.size
+        grids.append(t.reshape(*view).expand(*shape))
+    if indexing == "xy" and len(items) >= 2:
+        grids = [g.swapaxes(0, 1) for g in grids]
+        grids[0], grids[1] = grids[1], grids[0]
+    return tuple(grids)
+
+
 def _method(name: str) -> Callable[..., Any]:
     def function(x: Any, *args: Any, **kwargs: Any) -> Any:
         return getattr(x if isinstance(x, Tensor) else Tensor(x), name)(*args, **kwargs)
@@ -146,6 +166,10 @@ OP_FUNCTIONS = (
     "flip", "roll", "triu", "tril", "masked_fill", "gather", "scatter", "scatter_add", "index_select", "sort",
     "argsort", "topk", "take_along_dim", "matmul", "gelu", "silu", "softplus", "elu", "leaky_relu", "hardtanh",
     "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "logical_not", "eq", "ne", "lt", "le", "gt", "ge",
+    "exp2", "add", "sub", "mul", "div", "pow", "fmod", "remainder", "copysign", "lerp", "logaddexp", "isnan", "isinf",
+    "isfinite", "isclose", "dot", "selu", "celu", "softsign", "hardsigmoid", "hardswish", "mish", "logsigmoid",
+    "softmin", "prod", "std_mean", "var_mean", "logcumsumexp", "split", "chunk", "unbind", "unflatten", "diagonal",
+    "diag", "repeat_interleave", "masked_select", "nonzero", "scatter_reduce", "minimum", "maximum",
 )
 # (defined last: from here on max, min, sum, all, any, abs and round name these, not the builtins)
 for _name in OP_FUNCTIONS:

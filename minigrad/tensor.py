@@ -18,14 +18,16 @@ from .backend import array_module, check_device, device_of, to_numpy
 from .dispatch import FLOAT_KINDS as _FLOAT_KINDS
 from .dispatch import apply, as_array, binary, lift
 from .ops.index import raw_index
+from .tensor_inplace import InPlaceOps
 from .tensor_math import MathOps
+from .tensor_reduce import ReduceOps
 from .tensor_shape import ShapeOps
 
 __all__ = ["Tensor", "apply"]
 _REPR_THRESHOLD = 50  # a repr summarises tensors with more elements than this ("..."), like NumPy
 
 
-class Tensor(MathOps, ShapeOps):
+class Tensor(MathOps, ReduceOps, ShapeOps, InPlaceOps):
     """An array node of a computation graph: ``data`` (a NumPy/CuPy array), ``grad`` and how it was made.
 
     Ops keep references to the arrays they need for backward, not copies. Editing ``.data``
@@ -90,7 +92,10 @@ class Tensor(MathOps, ShapeOps):
 
     def _mark_modified(self) -> None:
         self._modified = dispatch.tick()
-        self._version = self.version + 1
+        try:  # the slots are filled only by the first in-place change: nothing to set up per op result
+            self._version += 1
+        except AttributeError:
+            self._version = 1
 
     @property
     def version(self) -> int:

@@ -1,4 +1,4 @@
-"""Tensor methods that compute: elementwise functions, activations, reductions, comparisons.
+"""Tensor methods that compute elementwise: arithmetic functions, activations, comparisons, bitwise logic.
 
 A primitive is one line here (``apply`` of its `minigrad.ops` Function); everything
 else is written from primitives, so its gradient comes for free and needs no test of
@@ -8,34 +8,14 @@ its own beyond the op catalogue's. PyTorch's spellings work alongside NumPy's:
 from __future__ import annotations
 
 import math
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
 from . import dispatch, ops
 from .backend import array_module, to_device
 from .dispatch import apply, binary, compared, constant, lift
-
-
-class ValuesIndices(NamedTuple):
-    """What ``max(dim=...)``, ``sort``, ``topk`` and ``cummax`` return, as PyTorch's ``torch.return_types``."""
-
-    values: Any
-    indices: Any
-
-
-def torch_axis(axis: Any, keepdims: Any, dim: Any, keepdim: Any) -> tuple:
-    """``axis``/``keepdims`` from either spelling (NumPy's or PyTorch's ``dim``/``keepdim``), not both."""
-    if dim is not None:
-        if axis is not None:
-            raise TypeError("give the axis once: axis= (NumPy's name) or dim= (PyTorch's), not both")
-        axis = dim
-    return axis, bool(keepdims if keepdim is None else keepdim)
-
-
-def _float(t: Any) -> Any:
-    """Integer and boolean tensors as float32 (PyTorch's default), for ops only defined on floats."""
-    return t if t.dtype.kind == "f" else t.astype(np.float32)
+from .tensor_reduce import as_float as _float
 
 
 class MathOps:
@@ -139,6 +119,78 @@ class MathOps:
     def rsqrt(self) -> Any:
         return 1.0 / self.sqrt()
 
+    def dot(self, other: Any) -> Any:
+        """The inner product of two 1-D tensors (``@`` for anything else)."""
+        if self.ndim != 1 or getattr(other, "ndim", 1) != 1:
+            raise ops.ShapeError(f"dot: expects two 1-D tensors, got {tuple(self.shape)} and "
+                                 f"{tuple(getattr(other, 'shape', ()))} (use @ for matrices)")
+        return self @ other
+
+    def remainder(self, other: Any) -> Any:
+        return self % other
+
+    def exp2(self) -> Any:
+        return (self * math.log(2)).exp()
+
+    def add(self, other: Any, alpha: float = 1) -> Any:
+        """``self + alpha * other`` (PyTorch's spelling)."""
+        return self + (other * alpha if alpha != 1 else other)
+
+    def sub(self, other: Any, alpha: float = 1) -> Any:
+        return self - (other * alpha if alpha != 1 else other)
+
+    def mul(self, other: Any) -> Any:
+        return self * other
+
+    def div(self, other: Any, rounding_mode: str | None = None) -> Any:
+        """``self / other``; ``rounding_mode="trunc"`` or ``"floor"`` rounds the quotient (gradient 0)."""
+        if rounding_mode is None:
+            return self / other
+        if rounding_mode == "floor":
+            return self // other
+        if rounding_mode != "trunc":
+            raise ValueError(f"div: rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}")
+        q = self / other
+        return q.trunc() if q.dtype == self.dtype or self.dtype.kind == "f" else q.trunc().astype(self.dtype)
+
+    def pow(self, exponent: Any) -> Any:
+        return self ** exponent
+
+    def fmod(self, other: Any) -> Any:
+        """The remainder with the sign of the dividend (C's fmod): self - trunc(self / other) * other."""
+        if self.dtype.kind != "f" and not isinstance(other, float):
+            return self - self.div(other, rounding_mode="trunc") * other
+        return self - (self / other).trunc() * other
+
+    def copysign(self, other: Any) -> Any:
+        """|self| with the sign of ``other`` (the gradient flows to self only)."""
+        sign = lift(other, self).detach()
+        negative = (sign < 0) | ((sign == 0) & constant(array_module(sign._data).signbit(sign._data)))
+        return self._where(negative, -self.abs(), self.abs())
+
+    def lerp(self, end: Any, weight: Any) -> Any:
+        """``self + weight * (end - self)``."""
+        return self + (lift(end, self) - self) * weight
+
+    def logaddexp(self, other: Any) -> Any:
+        """log(e^self + e^other) without overflow: max + log1p(e^-|self - other|)."""
+        other = lift(other, self)
+        return self.maximum(other) + (-(self - other).abs()).exp().log1p()
+
+    def isnan(self) -> Any:
+        return constant(array_module(self._data).isnan(self._data))
+
+    def isinf(self) -> Any:
+        return constant(array_module(self._data).isinf(self._data))
+
+    def isfinite(self) -> Any:
+        return constant(array_module(self._data).isfinite(self._data))
+
+    def isclose(self, other: Any, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False) -> Any:
+        other = compared(other, self)
+        return constant(array_module(self._data).isclose(self._data, other, rtol=rtol, atol=atol,
+                                                         equal_nan=equal_nan))
+
     def minimum(self, other: Any) -> Any:
         """Elementwise min; a tie sends half the gradient each way (as `maximum`)."""
         return -((-self).maximum(-lift(other, self)))
@@ -181,9 +233,42 @@ class MathOps:
         linear = scaled > threshold
         return self._where(linear, self, self._where(linear, 0.0, scaled).exp().log1p() / beta)
 
+    def selu(self) -> Any:
+        """scale * elu(x, alpha) with SELU's constants (self-normalizing networks)."""
+        return self.elu(1.6732632423543772) * 1.0507009873554805
+
+    def celu(self, alpha: float = 1.0) -> Any:
+        """x for x > 0, alpha (e^(x/alpha) - 1) otherwise."""
+        positive = self > 0
+        return self._where(positive, self, (self._where(positive, 0.0, self) * (1 / alpha)).expm1() * alpha)
+
+    def softsign(self) -> Any:
+        return self / (self.abs() + 1)
+
+    def hardsigmoid(self) -> Any:
+        """relu6(x + 3) / 6: 0 below -3, 1 above 3, linear between (no gradient at the ends)."""
+        return self._where(self <= -3, 0.0, self._where(self >= 3, 1.0, self * (1 / 6) + 0.5))
+
+    def hardswish(self) -> Any:
+        """x * hardsigmoid(x), written out (PyTorch's slope at -3 and 3 follows this formula)."""
+        return self._where(self <= -3, 0.0, self._where(self >= 3, self, self * (self + 3) * (1 / 6)))
+
+    def mish(self) -> Any:
+        """x tanh(softplus(x))."""
+        return self * self.softplus().tanh()
+
+    def logsigmoid(self) -> Any:
+        """log(sigmoid(x)) = -softplus(-x), without the log(0) of a saturated sigmoid."""
+        return -(-self).softplus()
+
+    def quick_gelu(self) -> Any:
+        return self * (self * 1.702).sigmoid()
+
     def silu(self) -> Any:
         """x sigmoid(x) (also called swish)."""
         return self * self.sigmoid()
+
+    swish = silu
 
     def gelu(self, approximate: str = "none") -> Any:
         """x Φ(x) with Φ the standard normal CDF; ``approximate="tanh"`` is the GPT-2 formula."""
@@ -197,155 +282,11 @@ class MathOps:
     def softmax(self, axis: int = -1, *, dim: int | None = None) -> Any:
         return apply(ops.Softmax, _float(self), axis=ops.normalize_axis(axis if dim is None else dim, self.ndim))
 
+    def softmin(self, axis: int = -1, *, dim: int | None = None) -> Any:
+        return (-self).softmax(axis, dim=dim)
+
     def log_softmax(self, axis: int = -1, *, dim: int | None = None) -> Any:
         return apply(ops.LogSoftmax, _float(self), axis=ops.normalize_axis(axis if dim is None else dim, self.ndim))
-
-    # -- reductions -----------------------------------------------------------------------------
-    def sum(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: bool | None = None) -> Any:
-        if dim is not None or keepdim is not None:
-            axis, keepdims = torch_axis(axis, keepdims, dim, keepdim)
-        return apply(ops.Sum, self, axis=axis, keepdims=keepdims)
-
-    def mean(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: bool | None = None) -> Any:
-        if dim is not None or keepdim is not None:
-            axis, keepdims = torch_axis(axis, keepdims, dim, keepdim)
-        return apply(ops.Mean, _float(self), axis=axis, keepdims=keepdims)
-
-    def max(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: bool | None = None) -> Any:
-        """The maximum over ``axis`` (all axes by default); ties share the gradient evenly.
-
-        minigrad's contract (NumPy's): ``max(axis=1)`` gives the values. PyTorch's spelling
-        ``max(dim=1)`` gives PyTorch's answer, the pair ``(values, indices)``; ``max(other)``
-        with a tensor is `maximum`.
-        """
-        if isinstance(axis, dispatch.Tensor):
-            return self.maximum(axis)
-        keepdims = keepdims if keepdim is None else keepdim
-        if dim is not None:
-            return self._pick(self.argmax(dim=dim, keepdim=True), dim, keepdims)
-        return apply(ops.Max, self, axis=axis, keepdims=keepdims)
-
-    def min(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: bool | None = None) -> Any:
-        """The minimum, as `max`: values for ``axis=``, ``(values, indices)`` for PyTorch's ``dim=``."""
-        if isinstance(axis, dispatch.Tensor):
-            return self.minimum(axis)
-        if dim is not None:
-            return self._pick(self.argmin(dim=dim, keepdim=True), dim, keepdims if keepdim is None else keepdim)
-        return -((-self).max(axis=axis, keepdims=keepdims if keepdim is None else keepdim))
-
-    def _pick(self, indices: Any, axis: int, keepdims: bool) -> ValuesIndices:
-        """Values at ``indices`` (kept axis) along ``axis``, with their gradient going to exactly those places."""
-        values = self.gather(axis, indices)
-        if not keepdims:
-            values, indices = values.squeeze(axis), indices.squeeze(axis)
-        return ValuesIndices(values, indices)
-
-    def argmax(self, axis: int | None = None, keepdims: bool = False, *, dim: int | None = None,
-               keepdim: bool | None = None) -> Any:
-        """Index of the (first) maximum, as an int64 tensor without a graph."""
-        return self._arg("argmax", *torch_axis(axis, keepdims, dim, keepdim))
-
-    def argmin(self, axis: int | None = None, keepdims: bool = False, *, dim: int | None = None,
-               keepdim: bool | None = None) -> Any:
-        return self._arg("argmin", *torch_axis(axis, keepdims, dim, keepdim))
-
-    def _arg(self, how: str, axis: Any, keepdims: bool) -> Any:
-        xp = array_module(self._data)
-        if axis is None:
-            out = getattr(self._data.reshape(-1), how)()
-            return constant(xp.asarray(out, dtype=np.int64).reshape((1,) * self.ndim if keepdims else ()))
-        axis = ops.normalize_axis(axis, self.ndim)
-        data = self._data if self.ndim else self._data.reshape(1)
-        out = getattr(data, how)(axis=axis)
-        return constant(xp.asarray(xp.expand_dims(out, axis) if keepdims and self.ndim else out, dtype=np.int64))
-
-    def var(self, axis: Any = None, keepdims: bool = False, *, correction: float | None = None,
-            unbiased: bool | None = None, dim: Any = None, keepdim: bool | None = None) -> Any:
-        """Variance with Bessel's correction (divides by n - 1), as PyTorch; ``correction=0`` divides by n.
-
-        ``unbiased=False`` is PyTorch's older spelling of ``correction=0``.
-        """
-        axis, keepdims = torch_axis(axis, keepdims, dim, keepdim)
-        if correction is None:
-            correction = 1 if unbiased is None or unbiased else 0
-        x = _float(self)
-        centred = x - x.mean(axis=axis, keepdims=True)
-        axes = ops.normalize_axes(axis, x.ndim)
-        divisor = (x.size if axes is None else ops.prod(x.shape[a] for a in axes)) - correction
-        squares = (centred * centred).sum(axis=axis, keepdims=keepdims)
-        with np.errstate(divide="ignore", invalid="ignore"):  # n <= correction: inf or nan, as in PyTorch
-            return squares * (1.0 / divisor if divisor > 0 else math.inf)
-
-    def std(self, axis: Any = None, keepdims: bool = False, *, correction: float | None = None,
-            unbiased: bool | None = None, dim: Any = None, keepdim: bool | None = None) -> Any:
-        """Standard deviation: sqrt of `var` (Bessel's correction by default, as PyTorch)."""
-        return self.var(axis, keepdims, correction=correction, unbiased=unbiased, dim=dim, keepdim=keepdim).sqrt()
-
-    def logsumexp(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
-                  keepdim: bool | None = None) -> Any:
-        """log(sum(e^x)) computed as m + log(sum(e^(x - m))) with m the maximum, so e^x never overflows."""
-        axis, keepdims = torch_axis(axis, keepdims, dim, keepdim)
-        x = _float(self)
-        m = x.detach().max(axis=axis, keepdims=True)
-        m = self._where(m.abs() < math.inf, m, 0.0)  # rows of -inf (or inf) keep their value, not nan
-        out = (x - m).exp().sum(axis=axis, keepdims=True).log() + m
-        return out if keepdims else out.reshape(*_reduced_shape(x.shape, axis))
-
-    def norm(self, p: Any = "fro", axis: Any = None, keepdims: bool = False, *, dim: Any = None,
-             keepdim: bool | None = None) -> Any:
-        """The p-norm over ``axis`` (all elements by default): 2 (= "fro"), 1, inf, -inf, 0 or any number."""
-        axis, keepdims = torch_axis(axis, keepdims, dim, keepdim)
-        x = _float(self)
-        if p in ("fro", 2, 2.0):
-            return (x * x).sum(axis=axis, keepdims=keepdims).sqrt()
-        if p in (math.inf, "inf"):
-            return x.abs().max(axis=axis, keepdims=keepdims)
-        if p in (-math.inf, "-inf"):
-            return x.abs().min(axis=axis, keepdims=keepdims)
-        if p == 0:
-            return (x != 0).astype(x.dtype).sum(axis=axis, keepdims=keepdims)
-        if p == 1:
-            return x.abs().sum(axis=axis, keepdims=keepdims)
-        return (x.abs() ** p).sum(axis=axis, keepdims=keepdims) ** (1.0 / p)
-
-    def all(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: bool | None = None) -> Any:
-        axis, keepdims = torch_axis(axis, keepdims, dim, keepdim)
-        return constant(array_module(self._data).asarray(
-            self._data.astype(bool).all(axis=ops.normalize_axes(axis, self.ndim), keepdims=keepdims)))
-
-    def any(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: bool | None = None) -> Any:
-        axis, keepdims = torch_axis(axis, keepdims, dim, keepdim)
-        return constant(array_module(self._data).asarray(
-            self._data.astype(bool).any(axis=ops.normalize_axes(axis, self.ndim), keepdims=keepdims)))
-
-    # -- scans along one axis -----------------------------------------------------------------------
-    def cumsum(self, axis: int | None = None, *, dim: int | None = None) -> Any:
-        """Running sum along ``axis`` (the flattened tensor when None, as NumPy)."""
-        axis = torch_axis(axis, False, dim, None)[0]
-        x = self.reshape(-1) if axis is None else self
-        return apply(ops.Cumsum, x, axis=0 if axis is None else ops.normalize_axis(axis, x.ndim))
-
-    def cumprod(self, axis: int | None = None, *, dim: int | None = None) -> Any:
-        """Running product along ``axis`` (the flattened tensor when None); exact gradients with zeros."""
-        axis = torch_axis(axis, False, dim, None)[0]
-        x = self.reshape(-1) if axis is None else self
-        return apply(ops.Cumprod, x, axis=0 if axis is None else ops.normalize_axis(axis, x.ndim))
-
-    def cummax(self, axis: int | None = None, *, dim: int | None = None) -> ValuesIndices:
-        """Running maximum along ``axis`` and where it was found (the latest place on ties, as PyTorch)."""
-        return self._running("max", torch_axis(axis, False, dim, None)[0])
-
-    def cummin(self, axis: int | None = None, *, dim: int | None = None) -> ValuesIndices:
-        return self._running("min", torch_axis(axis, False, dim, None)[0])
-
-    def _running(self, how: str, axis: Any) -> ValuesIndices:
-        if axis is None:
-            raise TypeError(f"cum{how} needs an axis (dim=...)")
-        axis = ops.normalize_axis(axis, self.ndim)
-        x = self if self.ndim else self.reshape(1)
-        indices = constant(ops.running_extreme_indices(array_module(x._data), x._data, axis, how == "max"))
-        values = x.gather(axis, indices)
-        return ValuesIndices(values.reshape(*self.shape), indices.reshape(*self.shape))
 
     # -- comparisons and bitwise logic: results without a graph (masks, accuracy) --------------------
     # == is elementwise, as in PyTorch and NumPy; tensors still hash by identity, so they live in
@@ -416,8 +357,3 @@ class MathOps:
         mask = cond._data if isinstance(cond, dispatch.Tensor) else cond
         mask = to_device(mask if hasattr(mask, "astype") else np.asarray(mask), ref.device).astype(bool)
         return binary(ops.Where, lift(a, ref), lift(b, ref), cond=mask)
-
-
-def _reduced_shape(shape: tuple, axis: Any) -> tuple:
-    axes = ops.normalize_axes(axis, len(shape))
-    return () if axes is None else tuple(n for i, n in enumerate(shape) if i not in axes)

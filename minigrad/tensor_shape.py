@@ -9,10 +9,9 @@ from typing import Any
 
 import numpy as np
 
-from . import autograd, dispatch, ops
-from .backend import array_module, to_device
-from .dispatch import apply, constant, lift
-from .ops.index import raw_index
+from . import dispatch, ops
+from .backend import array_module, to_device, to_numpy
+from .dispatch import apply, constant
 
 
 def _sizes(args: tuple) -> tuple:
@@ -157,9 +156,9 @@ class ShapeOps:
         return self._where(condition, self, other)
 
     # -- gather, scatter, sort ------------------------------------------------------------------------
-    def gather(self, axis: int, index: Any) -> Any:
+    def gather(self, axis: int | None = None, index: Any = None, *, dim: int | None = None) -> Any:
         """``out[i][j] = x[i][index[i][j]]`` for axis 1 (PyTorch's gather; index has x's number of axes)."""
-        axis = ops.normalize_axis(axis, self.ndim)
+        axis = ops.normalize_axis(axis if dim is None else dim, self.ndim)
         index = _index_array(index, self)
         ops.check_gather_index("gather", self._data, index, axis)
         return apply(ops.Gather, self, axis=axis, index=index)
@@ -167,17 +166,34 @@ class ShapeOps:
     def take_along_dim(self, indices: Any, dim: int) -> Any:
         return self.gather(dim, indices)
 
-    def index_select(self, axis: int, index: Any) -> Any:
-        axis = ops.normalize_axis(axis, self.ndim)
-        return self[(slice(None),) * axis + (_index_array(index, self),)]
+    def index_select(self, axis: int | None = None, index: Any = None, *, dim: int | None = None) -> Any:
+        axis = ops.normalize_axis(axis if dim is None else dim, self.ndim)
+        return self[(slice(None),) * axis + (_index_array(index, self).reshape(-1),)]
 
-    def scatter(self, axis: int, index: Any, src: Any) -> Any:
-        """A copy with ``src`` (a tensor, or one number) written at ``index`` along ``axis`` (PyTorch's scatter)."""
-        return self._scatter(axis, index, src, add=False)
+    def scatter(self, axis: int | None = None, index: Any = None, src: Any = None, *, dim: int | None = None,
+                value: Any = None, reduce: str | None = None) -> Any:
+        """A copy with ``src`` (a tensor, or ``value``) written at ``index`` along ``axis`` (PyTorch's scatter;
+        ``reduce="add"`` adds instead)."""
+        if reduce not in (None, "add"):
+            raise ValueError(f"scatter: reduce must be None or 'add', got {reduce!r} (see scatter_reduce)")
+        return self._scatter(axis if dim is None else dim, index, value if src is None else src, add=reduce == "add")
 
-    def scatter_add(self, axis: int, index: Any, src: Any) -> Any:
+    def scatter_add(self, axis: int | None = None, index: Any = None, src: Any = None, *,
+                    dim: int | None = None) -> Any:
         """A copy with ``src`` added at ``index`` along ``axis``; repeated indices add up."""
-        return self._scatter(axis, index, src, add=True)
+        return self._scatter(axis if dim is None else dim, index, src, add=True)
+
+    def scatter_reduce(self, axis: int, index: Any, src: Any, reduce: str, include_self: bool = True) -> Any:
+        """``reduce`` ("sum" or "mean") the values of ``src`` into ``index`` along ``axis``."""
+        if reduce not in ("sum", "mean"):
+            raise ValueError(f"scatter_reduce: minigrad has reduce='sum' and 'mean', not {reduce!r}")
+        base = self if include_self else self.scatter(axis, index, 0.0)
+        total = base.scatter_add(axis, index, src)
+        if reduce == "sum":
+            return total
+        counts = (self.detach() * 0 + (1.0 if include_self else 0.0)).scatter_add(
+            axis, index, src.detach() * 0 + 1.0)
+        return total / counts._where(counts == 0, 1.0, counts)
 
     def _scatter(self, axis: int, index: Any, src: Any, add: bool) -> Any:
         axis = ops.normalize_axis(axis, self.ndim)
@@ -188,6 +204,97 @@ class ShapeOps:
             src = src.astype(self.dtype)
         ops.check_gather_index("scatter", self._data, index, axis, src._data)
         return apply(ops.Scatter, self, src, axis=axis, index=index, add=add)
+
+    def masked_select(self, mask: Any) -> Any:
+        """The elements where ``mask`` (broadcast to the tensor) is true, as a 1-D tensor."""
+        mask = to_device(mask._data if isinstance(mask, dispatch.Tensor) else np.asarray(mask), self.device)
+        shape = np.broadcast_shapes(tuple(self.shape), tuple(mask.shape))
+        return self.expand(*shape)[array_module(mask).broadcast_to(mask.astype(bool), shape)]
+
+    def nonzero(self, as_tuple: bool = False) -> Any:
+        """Indices of the non-zero elements: an (n, ndim) int64 tensor (or one 1-D tensor per axis)."""
+        found = array_module(self._data).nonzero(self._data if self.ndim else self._data.reshape(1))
+        if as_tuple:
+            return tuple(constant(i.astype(np.int64)) for i in found)
+        return constant(array_module(self._data).stack(found, axis=-1).astype(np.int64).reshape(-1, self.ndim))
+
+    def split(self, split_size_or_sections: Any, dim: int = 0) -> tuple:
+        """Pieces along ``dim``: of ``split_size`` each (the last may be smaller), or of the given sizes."""
+        dim = ops.normalize_axis(dim, self.ndim)
+        n = self.shape[dim]
+        if isinstance(split_size_or_sections, int):
+            size = split_size_or_sections
+            if size <= 0 and n:
+                raise ValueError(f"split: split_size must be positive, got {size}")
+            sizes = [min(size, n - i) for i in range(0, n, size)] if n else [0]
+        else:
+            sizes = list(split_size_or_sections)
+            if sum(sizes) != n:
+                raise ops.ShapeError(f"split: sections {sizes} add up to {sum(sizes)}, not the axis size {n}")
+        out, start = [], 0
+        for size in sizes:
+            out.append(self[(slice(None),) * dim + (slice(start, start + size),)])
+            start += size
+        return tuple(out)
+
+    def chunk(self, chunks: int, dim: int = 0) -> tuple:
+        """``chunks`` pieces of equal size along ``dim`` (the last may be smaller, there may be fewer)."""
+        n = self.shape[ops.normalize_axis(dim, self.ndim)]
+        return self.split(max(-(-n // chunks), 1), dim)
+
+    def unbind(self, dim: int = 0) -> tuple:
+        dim = ops.normalize_axis(dim, self.ndim)
+        return tuple(self[(slice(None),) * dim + (i,)] for i in range(self.shape[dim]))
+
+    def unflatten(self, dim: int, sizes: Any) -> Any:
+        dim = ops.normalize_axis(dim, self.ndim)
+        return self.reshape(*self.shape[:dim], *sizes, *self.shape[dim + 1:])
+
+    def unfold(self, dim: int, size: int, step: int) -> Any:
+        """Windows of ``size`` every ``step`` along ``dim``: that axis counts windows, a new last axis holds each."""
+        dim = ops.normalize_axis(dim, self.ndim)
+        n = self.shape[dim] if self.ndim else 1
+        if size > n or size < 0 or step <= 0:
+            raise ops.ShapeError(f"unfold: size {size} and step {step} do not fit an axis of size {n}")
+        starts = np.arange(0, n - size + 1, step)
+        windows = to_device(starts[:, None] + np.arange(size), self.device)
+        moved = self.swapaxes(dim, -1) if self.ndim else self.reshape(1)
+        picked = moved[..., windows]  # (..., windows, size) with the old last axis at dim
+        return picked.swapaxes(dim, -2) if self.ndim > 1 else picked
+
+    def diagonal(self, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Any:
+        """The diagonal of the (dim1, dim2) planes, ``offset`` above it (below when negative), as a last axis."""
+        a, b = ops.normalize_axis(dim1, self.ndim), ops.normalize_axis(dim2, self.ndim)
+        rest = [i for i in range(self.ndim) if i not in (a, b)]
+        x = self.permute(*rest, a, b)
+        rows, cols = x.shape[-2], x.shape[-1]
+        start_r, start_c = max(-offset, 0), max(offset, 0)
+        n = max(min(rows - start_r, cols - start_c), 0)
+        r = to_device(np.arange(start_r, start_r + n), self.device)
+        c = to_device(np.arange(start_c, start_c + n), self.device)
+        return x[..., r, c]
+
+    def diag(self, diagonal: int = 0) -> Any:
+        """A 1-D tensor as the ``diagonal`` of a square matrix; a matrix's ``diagonal`` as a 1-D tensor."""
+        if self.ndim == 2:
+            return self.diagonal(diagonal)
+        if self.ndim != 1:
+            raise ops.ShapeError(f"diag: expected 1 or 2 dimensions, got shape {tuple(self.shape)}")
+        if diagonal < 0:
+            return self.diag(-diagonal).T
+        n = self.shape[0]
+        m = n + diagonal
+        zeros = constant(array_module(self._data).zeros((m, m), dtype=self.dtype))
+        index = to_device(np.arange(diagonal, m)[:, None], self.device)
+        return zeros.scatter(1, index, self.reshape(n, 1))
+
+    def repeat_interleave(self, repeats: Any, dim: int | None = None) -> Any:
+        """Each element ``repeats`` times in a row along ``dim`` (of the flattened tensor when None)."""
+        x = self.reshape(-1) if dim is None else self
+        dim = 0 if dim is None else ops.normalize_axis(dim, x.ndim)
+        counts = repeats._data if isinstance(repeats, dispatch.Tensor) else repeats
+        index = np.repeat(np.arange(x.shape[dim]), np.asarray(to_numpy(counts)))
+        return x.index_select(dim, index)
 
     def argsort(self, axis: int = -1, descending: bool = False, *, dim: int | None = None,
                 stable: bool = True) -> Any:
@@ -203,7 +310,7 @@ class ShapeOps:
     def sort(self, axis: int = -1, descending: bool = False, *, dim: int | None = None,
              stable: bool = True) -> Any:
         """``(values, indices)`` sorted along ``axis``, as PyTorch; the gradient follows each value home."""
-        from .tensor_math import ValuesIndices
+        from .tensor_reduce import ValuesIndices
 
         indices = self.argsort(axis, descending, dim=dim)
         axis = axis if dim is None else dim
@@ -212,7 +319,7 @@ class ShapeOps:
     def topk(self, k: int, axis: int = -1, largest: bool = True, sorted: bool = True, *,  # noqa: A002
              dim: int | None = None) -> Any:
         """The ``k`` largest (or smallest) values along ``axis`` and their indices, largest first."""
-        from .tensor_math import ValuesIndices
+        from .tensor_reduce import ValuesIndices
 
         axis = ops.normalize_axis(axis if dim is None else dim, self.ndim)
         n = self.shape[axis] if self.ndim else 1
@@ -221,78 +328,6 @@ class ShapeOps:
         order = self.argsort(axis, descending=largest)
         indices = order[(slice(None),) * axis + (slice(0, k),)] if self.ndim else order
         return ValuesIndices(self.gather(axis, indices) if self.ndim else self * 1, indices)
-
-    # -- in-place edits: outside the graph, each counted by the version counter ---------------------------
-    def _write(self, what: str, value: Any, index: Any = Ellipsis) -> Any:
-        """Write ``value`` into this tensor's own array at ``index`` and count it as an in-place change."""
-        if autograd.is_grad_enabled() and self.requires_grad:
-            where = "a leaf that requires grad" if self._ctx is None else "a tensor that is part of a graph"
-            raise RuntimeError(f"{what}: an in-place change of {where} would make its gradients wrong. "
-                               "Change parameters inside `with mg.no_grad():` (as optimizers do), or compute "
-                               "a new tensor instead (x = x + 1, mg.where, masked_fill).")
-        raw = value._data if isinstance(value, dispatch.Tensor) else value
-        if hasattr(raw, "dtype") or isinstance(raw, (list, tuple)):
-            raw = to_device(raw if hasattr(raw, "dtype") else np.asarray(raw), self.device)
-        target = self._data if index is Ellipsis else None
-        if target is not None:
-            array_module(self._data).copyto(self._data, raw, casting="same_kind")
-        else:
-            self._data[index] = raw
-        self._mark_modified()
-        return self
-
-    def __setitem__(self, index: Any, value: Any) -> None:
-        self._write("x[index] = value", value, raw_index(index, self.device))
-
-    def zero_(self) -> Any:
-        return self._write("zero_()", 0)
-
-    def fill_(self, value: Any) -> Any:
-        return self._write("fill_()", value)
-
-    def copy_(self, src: Any) -> Any:
-        return self._write("copy_()", src)
-
-    def add_(self, other: Any, alpha: float = 1) -> Any:
-        return self._write("add_()", self.detach() + lift(other, self).detach() * alpha)
-
-    def sub_(self, other: Any, alpha: float = 1) -> Any:
-        return self._write("sub_()", self.detach() - lift(other, self).detach() * alpha)
-
-    def mul_(self, other: Any) -> Any:
-        return self._write("mul_()", self.detach() * lift(other, self).detach())
-
-    def div_(self, other: Any) -> Any:
-        return self._write("div_()", self.detach() / lift(other, self).detach())
-
-    def clamp_(self, min: Any = None, max: Any = None) -> Any:  # noqa: A002
-        return self._write("clamp_()", self.detach().clamp(min, max))
-
-    def masked_fill_(self, mask: Any, value: Any) -> Any:
-        return self._write("masked_fill_()", self.detach().masked_fill(mask, value))
-
-    def _inplace_or_new(self, other: Any, how: str, symbol: str) -> Any:
-        """``x += y``: in place where that is safe (PyTorch's meaning: other references see the change, so
-        ``for p in params: p -= lr * p.grad`` trains); on a graph node a new tensor, as ``x = x + y``."""
-        result = getattr(self, how)(other)
-        if self.requires_grad and autograd.is_grad_enabled() and self._ctx is not None:
-            return result
-        if result.dtype != self.dtype and result.dtype.kind != self.dtype.kind:
-            raise TypeError(f"x {symbol}= y: the result is {result.dtype}, which cannot be stored in this "
-                            f"{self.dtype} tensor (write x = x {symbol} y for a new tensor)")
-        return self._write(f"x {symbol}= y", result.detach())
-
-    def __iadd__(self, other: Any) -> Any:
-        return self._inplace_or_new(other, "__add__", "+")
-
-    def __isub__(self, other: Any) -> Any:
-        return self._inplace_or_new(other, "__sub__", "-")
-
-    def __imul__(self, other: Any) -> Any:
-        return self._inplace_or_new(other, "__mul__", "*")
-
-    def __itruediv__(self, other: Any) -> Any:
-        return self._inplace_or_new(other, "__truediv__", "/")
 
 
 def dispatch_cat(tensors: list, axis: int) -> Any:

@@ -43,6 +43,8 @@ class OpCase:
     grad: bool = True  # False for piecewise-constant ops: their gradient must be exactly 0
     broadcast: bool = False  # binary elementwise: also checked over drawn broadcast shapes
     group: str = "elementwise"
+    any_shape: bool = True  # elementwise ops: also checked on drawn shapes (False: the op needs a given axis)
+    torch_rtol: float = 1e-9  # looser only where PyTorch itself rounds (a float32 constant in a float64 kernel)
 
     def __str__(self) -> str:
         return self.name
@@ -73,6 +75,8 @@ _INTS = np.array([[3, -7, 12], [0, 5, -2]])
 _TARGETS = np.array([2, 0, 1, 2, 1])
 _PROBS = np.array([[0.2, 0.5, 0.3], [1.0, 0.0, 0.0], [0.1, 0.1, 0.8], [0.3, 0.3, 0.4], [0.0, 0.5, 0.5]])
 _GATHER = np.array([[0, 2, 2, 1], [3, 0, 0, 0], [1, 1, 2, 3]])
+_BINARY = np.array([[0.0, 1.0, 1.0], [1.0, 0.0, 0.0], [1.0, 1.0, 0.0], [0.0, 0.0, 0.0], [1.0, 0.5, 0.2]])
+_TARGETS_3D = np.array([[0, 2, 1, 1], [2, 2, 0, 1]])
 _SCATTER = np.array([[0, 2], [3, 0], [1, 2]])
 _MASK = np.array([[True, False, True, False], [False, False, True, True], [True, True, False, False]])
 
@@ -146,6 +150,19 @@ CASES = [
     OpCase("clamp_min", lambda a: a.clamp(min=0.3), lambda a: np.maximum(a, 0.3), away=(0.3,)),
     OpCase("clip", lambda a: a.clip(max=0.3), lambda a: np.minimum(a, 0.3), lambda a: a.clip(max=0.3),
            away=(0.3,)),
+    OpCase("exp2", lambda a: a.exp2(), np.exp2),
+    OpCase("add_alpha", lambda a, b: a.add(b, alpha=2.5), lambda a, b: a + 2.5 * b, shapes=((3, 4), (4,))),
+    OpCase("sub_alpha", lambda a, b: a.sub(b, alpha=0.5), lambda a, b: a - 0.5 * b, shapes=((3, 4), (4,))),
+    OpCase("mul_method", lambda a, b: a.mul(b), np.multiply, shapes=((3, 4), (3, 1))),
+    OpCase("div_method", lambda a, b: a.div(b), np.divide, shapes=((3, 4), (4,)), low=(-2, 0.5), high=(2, 2)),
+    OpCase("div_trunc", lambda a, b: a.div(b, rounding_mode="trunc"), lambda a, b: np.trunc(a / b),
+           shapes=((3, 4), (4,)), low=(0.1, 1.2), high=(1.1, 2), grad=False),
+    OpCase("pow_method", lambda a, b: a.pow(b), np.power, shapes=((3, 2), (2,)), low=(0.5, -2), high=(2, 2)),
+    OpCase("fmod", lambda a, b: a.fmod(b), np.fmod, shapes=((3, 4), (4,)), low=(-1.1, 1.2), high=(-0.1, 2)),
+    OpCase("copysign", lambda a, b: a.copysign(b), np.copysign, shapes=((3, 4), (4,)), away=(0.0,)),
+    OpCase("lerp", lambda a, b: a.lerp(b, 0.3), lambda a, b: a + 0.3 * (b - a), shapes=((3, 4), (4,))),
+    OpCase("logaddexp", lambda a, b: a.logaddexp(b), np.logaddexp, shapes=((3, 4), (4,))),
+    OpCase("dot", lambda a, b: a.dot(b), np.dot, shapes=((4,), (4,)), group="linalg"),
     # -- activations --------------------------------------------------------------------------------------
     OpCase("relu", lambda a: a.relu(), lambda a: np.maximum(a, 0), away=(0.0,), scalar=SAME, group="activation"),
     OpCase("sigmoid", lambda a: a.sigmoid(), lambda a: 1 / (1 + np.exp(-a)), scalar=SAME, group="activation"),
@@ -170,12 +187,33 @@ CASES = [
     OpCase("gelu", lambda a: a.gelu(), None, lambda a: F.gelu(a), group="activation"),
     OpCase("gelu_tanh", lambda a: a.gelu(approximate="tanh"), None, lambda a: F.gelu(a, approximate="tanh"),
            group="activation"),
+    OpCase("selu", lambda a: a.selu(), None, lambda a: F.selu(a), away=(0.0,), group="activation"),
+    OpCase("celu", lambda a: a.celu(0.5), None, lambda a: F.celu(a, 0.5), away=(0.0,), group="activation"),
+    OpCase("softsign", lambda a: a.softsign(), lambda a: a / (1 + np.abs(a)), lambda a: F.softsign(a),
+           group="activation"),
+    OpCase("hardsigmoid", lambda a: a.hardsigmoid(), lambda a: np.clip(a / 6 + 0.5, 0, 1),
+           lambda a: F.hardsigmoid(a), low=-4, high=4, away=(-3.0, 3.0), group="activation",
+           torch_rtol=1e-7),  # PyTorch's backward multiplies by 1/6 as a float32 constant
+    OpCase("hardswish", lambda a: a.hardswish(), lambda a: a * np.clip(a / 6 + 0.5, 0, 1),
+           lambda a: F.hardswish(a), low=-4, high=4, away=(-3.0, 3.0), group="activation",
+           torch_rtol=1e-7),  # as hardsigmoid
+    OpCase("mish", lambda a: a.mish(), lambda a: a * np.tanh(np.log1p(np.exp(a))), lambda a: F.mish(a),
+           group="activation"),
+    OpCase("logsigmoid", lambda a: a.logsigmoid(), lambda a: -np.log1p(np.exp(-a)), lambda a: F.logsigmoid(a),
+           group="activation"),
+    OpCase("swish", lambda a: a.swish(), lambda a: a / (1 + np.exp(-a)), lambda a: F.silu(a), group="activation"),
+    OpCase("quick_gelu", lambda a: a.quick_gelu(), lambda a: a / (1 + np.exp(-1.702 * a)),
+           lambda a: a * torch.sigmoid(1.702 * a), group="activation"),
+    OpCase("softmin", lambda a: a.softmin(dim=1), lambda a: np.exp(-a) / np.exp(-a).sum(1, keepdims=True),
+           lambda a: F.softmin(a, dim=1), group="activation", any_shape=False),
+    OpCase("normalize", lambda a: mg.nn.functional.normalize(a), None, lambda a: F.normalize(a),
+           group="activation", any_shape=False),
     OpCase("softmax", lambda a: a.softmax(), lambda a: np.exp(a) / np.exp(a).sum(-1, keepdims=True),
-           lambda a: a.softmax(-1), group="activation"),
+           lambda a: a.softmax(-1), group="activation", any_shape=False),
     OpCase("softmax_dim0", lambda a: a.softmax(dim=0), lambda a: np.exp(a) / np.exp(a).sum(0, keepdims=True),
-           lambda a: a.softmax(0), group="activation"),
+           lambda a: a.softmax(0), group="activation", any_shape=False),
     OpCase("log_softmax", lambda a: a.log_softmax(axis=0), lambda a: a - np.log(np.exp(a).sum(0, keepdims=True)),
-           lambda a: a.log_softmax(0), group="activation"),
+           lambda a: a.log_softmax(0), group="activation", any_shape=False),
     # -- reductions ---------------------------------------------------------------------------------------
     OpCase("sum", lambda a: a.sum(axis=1), lambda a: a.sum(axis=1), lambda a: a.sum(1), group="reduction"),
     OpCase("sum_dim_keepdim", lambda a: a.sum(dim=(0, 2), keepdim=True), lambda a: a.sum((0, 2), keepdims=True),
@@ -209,6 +247,16 @@ CASES = [
            lambda a: a.norm(p=math.inf, dim=0), away=(0.0,), group="reduction"),
     OpCase("norm_3", lambda a: a.norm(p=3), lambda a: (np.abs(a) ** 3).sum() ** (1 / 3), lambda a: a.norm(p=3),
            away=(0.0,), group="reduction"),
+    OpCase("prod", lambda a: a.prod(dim=1), lambda a: a.prod(1), lambda a: a.prod(1), group="reduction"),
+    OpCase("prod_all", lambda a: a.prod(), np.prod, shapes=((2, 3),), group="reduction"),
+    OpCase("std_mean", lambda a: mg.cat([t.reshape(-1) for t in a.std_mean(dim=1)]),
+           lambda a: np.concatenate([a.std(1, ddof=1), a.mean(1)]),
+           lambda a: torch.cat([t.reshape(-1) for t in torch.std_mean(a, dim=1)]), group="reduction"),
+    OpCase("var_mean", lambda a: a.var_mean(0, correction=0)[0] + a.var_mean(dim=1)[1].sum(),
+           lambda a: a.var(0) + a.mean(1).sum(),
+           lambda a: torch.var_mean(a, 0, correction=0)[0] + torch.var_mean(a, dim=1)[1].sum(), group="reduction"),
+    OpCase("logcumsumexp", lambda a: a.logcumsumexp(dim=1), lambda a: np.logaddexp.accumulate(a, 1),
+           lambda a: a.logcumsumexp(1), group="reduction"),
     OpCase("cumsum", lambda a: a.cumsum(dim=1), lambda a: np.cumsum(a, 1), lambda a: a.cumsum(1),
            group="reduction"),
     OpCase("cumprod", lambda a: a.cumprod(dim=0), lambda a: np.cumprod(a, 0), lambda a: a.cumprod(0),
@@ -253,6 +301,18 @@ CASES = [
            lambda a, b: torch.cat([a, b, a], dim=1), shapes=((2, 3), (2, 1)), group="shape"),
     OpCase("stack", lambda a, b: mg.stack([a, b], axis=-1), lambda a, b: np.stack([a, b], -1),
            lambda a, b: torch.stack([a, b], dim=-1), shapes=((2, 3), (2, 3)), group="shape"),
+    OpCase("split", lambda a: a.split([1, 3], dim=1)[1], lambda a: a[:, 1:], group="shape"),
+    OpCase("chunk", lambda a: a.chunk(2, dim=0)[0], lambda a: a[:2], group="shape"),
+    OpCase("unbind", lambda a: a.unbind(1)[2], lambda a: a[:, 2], group="shape"),
+    OpCase("unflatten", lambda a: a.unflatten(1, (2, 2)), lambda a: a.reshape(3, 2, 2), group="shape"),
+    OpCase("unfold", lambda a: a.unfold(1, 2, 1), None, group="shape"),
+    OpCase("diagonal", lambda a: a.diagonal(1), lambda a: np.diagonal(a, 1), group="shape"),
+    OpCase("diag", lambda a: a.diag(-1), lambda a: np.diag(a, -1), shapes=((3,),), group="shape"),
+    OpCase("repeat_interleave", lambda a: a.repeat_interleave(2, dim=0), lambda a: np.repeat(a, 2, 0),
+           group="shape"),
+    OpCase("meshgrid", lambda a, b: mg.stack(mg.meshgrid(a, b, indexing="ij")),
+           lambda a, b: np.stack(np.meshgrid(a, b, indexing="ij")),
+           lambda a, b: torch.stack(torch.meshgrid(a, b, indexing="ij")), shapes=((3,), (4,)), group="shape"),
     # -- indexing ------------------------------------------------------------------------------------------
     OpCase("gather", lambda a: a.gather(1, _GATHER), lambda a: np.take_along_axis(a, _GATHER, 1),
            lambda a: a.gather(1, _t(_GATHER)), group="index"),
@@ -282,6 +342,13 @@ CASES = [
            lambda a: a.topk(2, dim=1).values, group="index"),
     OpCase("topk_smallest", lambda a: a.topk(3, dim=0, largest=False)[0], lambda a: np.sort(a, 0)[:3],
            lambda a: a.topk(3, dim=0, largest=False)[0], group="index"),
+    OpCase("masked_select", lambda a: a.masked_select(_MASK), lambda a: a[_MASK],
+           lambda a: a.masked_select(_MASKT()), group="index"),
+    OpCase("scatter_reduce_mean", lambda a, b: a.scatter_reduce(1, _GATHER, b, "mean"), None,
+           lambda a, b: a.scatter_reduce(1, _t(_GATHER), b, "mean"), shapes=((3, 4), (3, 4)), group="index"),
+    OpCase("scatter_reduce_sum_exclude", lambda a, b: a.scatter_reduce(1, _GATHER, b, "sum", include_self=False),
+           None, lambda a, b: a.scatter_reduce(1, _t(_GATHER), b, "sum", include_self=False),
+           shapes=((3, 4), (3, 4)), group="index"),
     # -- losses ----------------------------------------------------------------------------------------------
     OpCase("cross_entropy", lambda a: mg.nn.functional.cross_entropy(a, _TARGETS), None,
            lambda a: F.cross_entropy(a, _t(_TARGETS)), shapes=((5, 3),), group="loss"),
@@ -294,6 +361,16 @@ CASES = [
     OpCase("cross_entropy_weight", lambda a: mg.nn.functional.cross_entropy(a, _TARGETS, weight=[1.0, 2.0, 0.5]),
            None, lambda a: F.cross_entropy(a, _t(_TARGETS), weight=torch.tensor([1.0, 2.0, 0.5], dtype=a.dtype)),
            shapes=((5, 3),), group="loss"),
+    OpCase("bce_logits_pos_weight", lambda a: mg.nn.functional.binary_cross_entropy_with_logits(
+           a, _BINARY, pos_weight=np.array([1.0, 2.0, 0.5])), None,
+           lambda a: F.binary_cross_entropy_with_logits(a, _t(_BINARY), pos_weight=torch.tensor([1.0, 2.0, 0.5],
+                                                                                                  dtype=a.dtype)),
+           shapes=((5, 3),), group="loss"),
+    OpCase("cross_entropy_3d", lambda a: mg.nn.functional.cross_entropy(a, _TARGETS_3D), None,
+           lambda a: F.cross_entropy(a, _t(_TARGETS_3D)), shapes=((2, 3, 4),), group="loss"),
+    OpCase("nll_loss_3d_weight", lambda a: mg.nn.functional.nll_loss(a, _TARGETS_3D, weight=[0.5, 1.0, 2.0]),
+           None, lambda a: F.nll_loss(a, _t(_TARGETS_3D), weight=torch.tensor([0.5, 1.0, 2.0], dtype=a.dtype)),
+           shapes=((2, 3, 4),), group="loss"),
     OpCase("nll_loss", lambda a: mg.nn.functional.nll_loss(a.log_softmax(dim=1), _TARGETS), None,
            lambda a: F.nll_loss(a.log_softmax(1), _t(_TARGETS)), shapes=((5, 3),), group="loss"),
     OpCase("nll_loss_sum_ignore", lambda a: mg.nn.functional.nll_loss(a, _TARGETS, reduction="sum", ignore_index=1),
@@ -305,7 +382,8 @@ BY_NAME = {c.name: c for c in CASES}
 assert len(BY_NAME) == len(CASES), "two catalogue cases share a name"
 GROUPS = sorted({c.group for c in CASES})
 
-# integer and boolean ops: exact results, no gradient (forward against NumPy and PyTorch only)
+# integer and boolean ops: exact results, no gradient (forward against NumPy and PyTorch only);
+# name: (minigrad fn, NumPy fn[, torch fn when the minigrad spelling does not run on torch tensors])
 INT_CASES = {
     "bitwise_and": (lambda a, b: a & b, np.bitwise_and),
     "bitwise_or": (lambda a, b: a | b, np.bitwise_or),
@@ -327,5 +405,15 @@ INT_CASES = {
     "any": (lambda a, b: (a > 5).any(), lambda a, b: (a > 5).any()),
     "argsort": (lambda a, b: a.argsort(dim=1), lambda a, b: np.argsort(a, 1, kind="stable")),
     "logical_not": (lambda a, b: (a > 0).logical_not(), lambda a, b: ~(a > 0)),
+    "isnan": (lambda a, b: (a / (b - b)).isnan(), lambda a, b: np.isnan(a / (b - b))),
+    "isinf": (lambda a, b: (a / (b - b)).isinf(), lambda a, b: np.isinf(a / (b - b))),
+    "isfinite": (lambda a, b: (a / (b - b)).isfinite(), lambda a, b: np.isfinite(a / (b - b))),
+    "isclose": (lambda a, b: a.float().isclose(b.float()), lambda a, b: np.isclose(a, b)),
+    "nonzero": (lambda a, b: (a > 2).nonzero(), lambda a, b: np.stack(np.nonzero(a > 2), -1)),
+    "one_hot": (lambda a, b: mg.nn.functional.one_hot(a.abs() % 5, 5),
+                lambda a, b: (np.abs(a)[..., None] % 5 == np.arange(5)).astype(np.int64),
+                lambda a, b: F.one_hot(a.abs() % 5, 5)),
+    "int_div_trunc": (lambda a, b: a.div(b, rounding_mode="trunc"), lambda a, b: np.trunc(a / b).astype(np.int64)),
+    "int_fmod": (lambda a, b: a.fmod(b), np.fmod),
 }
 INT_INPUTS = (_INTS, np.array([[3, 1, 12], [4, 5, -3]]))

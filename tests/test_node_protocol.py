@@ -12,7 +12,8 @@ from minigrad import Tensor, Value
 from minigrad.autograd import is_node, topological_order
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-ENGINE = {"autograd.py", "scalar.py", "tensor.py", "tensor_math.py", "tensor_shape.py", "dispatch.py", "functions.py",
+ENGINE = {"autograd.py", "scalar.py", "tensor.py", "tensor_math.py", "tensor_shape.py", "tensor_reduce.py",
+          "tensor_inplace.py", "dispatch.py", "functions.py",
           "backend.py", "gradcheck.py"}
 
 

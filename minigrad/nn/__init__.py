@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from ..lazy import lazy_getattr
 from . import functional, init
-from .activations import ELU, GELU, Hardtanh, LogSoftmax, ReLU6, SiLU, Softplus
+from .activations import (CELU, ELU, GELU, SELU, Hardsigmoid, Hardswish, Hardtanh, LogSigmoid, LogSoftmax, Mish,
+                          ReLU6, SiLU, Softmin, Softplus, Softsign)
 from .containers import MLP, Sequential
 from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from .pooling import (AvgPool1d, AvgPool2d, AvgPool3d, Flatten, MaxPool1d, MaxPool2d, MaxPool3d, MaxUnpool2d,
@@ -20,7 +21,8 @@ from .layers import (ACTIVATIONS, BatchNorm1d, Dropout, Identity, LeakyReLU, Lin
 from .module import Module, StateDictError
 
 __all__ = ["Module", "StateDictError", "Linear", "Sequential", "MLP", "ReLU", "Tanh", "Sigmoid", "LeakyReLU",
-           "Softmax", "GELU", "SiLU", "ELU", "Softplus", "Hardtanh", "ReLU6", "LogSoftmax", "Dropout", "BatchNorm1d",
+           "Softmax", "GELU", "SiLU", "ELU", "Softplus", "Hardtanh", "ReLU6", "LogSoftmax", "SELU", "CELU", "Softsign",
+           "Hardsigmoid", "Hardswish", "Mish", "LogSigmoid", "Softmin", "Dropout", "BatchNorm1d",
            "Identity", "Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d",
            "MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d", "MaxUnpool2d", "Upsample",
            "Flatten", "activation", "ACTIVATIONS", "init", "functional",

@@ -84,3 +84,70 @@ class LogSoftmax(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         return x.log_softmax(dim=self.dim)
+
+
+class _Elementwise(Module):
+    """An activation without parameters: the Tensor method named by ``method``."""
+
+    method = ""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return getattr(x, self.method)()
+
+
+class SELU(_Elementwise):
+    """scale * elu(x, alpha) with the self-normalizing constants."""
+
+    method = "selu"
+
+
+class Softsign(_Elementwise):
+    """x / (1 + |x|)."""
+
+    method = "softsign"
+
+
+class Hardsigmoid(_Elementwise):
+    """relu6(x + 3) / 6."""
+
+    method = "hardsigmoid"
+
+
+class Hardswish(_Elementwise):
+    """x * hardsigmoid(x)."""
+
+    method = "hardswish"
+
+
+class Mish(_Elementwise):
+    """x tanh(softplus(x))."""
+
+    method = "mish"
+
+
+class LogSigmoid(_Elementwise):
+    """log(sigmoid(x)), computed stably."""
+
+    method = "logsigmoid"
+
+
+class CELU(Module):
+    """x for x > 0, alpha (e^(x/alpha) - 1) otherwise."""
+
+    def __init__(self, alpha: float = 1.0, inplace: bool = False):
+        super().__init__()
+        self.alpha = float(alpha)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x.celu(self.alpha)
+
+
+class Softmin(Module):
+    """softmax(-x) over ``dim``."""
+
+    def __init__(self, dim: int = -1):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x.softmin(dim=self.dim)

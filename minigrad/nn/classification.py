@@ -75,11 +75,20 @@ def _class_indices(targets: Any, x: Tensor, name: str, ignore_index: int, on_gpu
         raise TypeError(f"{name}: targets must be class indices (whole numbers), got fractional values; "
                         "class probabilities need the logits' shape (n, classes)")
     t = t.astype(np.int64)
+    if not t.size:
+        return t
+    low, high = t.min(), t.max()
+    if 0 <= low and high < classes and not low <= ignore_index <= high:
+        return t  # the common case: every index in range, none to ignore (two reductions, no masks)
     used = t[t != ignore_index]
     if used.size and (used.min() < 0 or used.max() >= classes):
         raise TargetError(f"{name}: class indices must be in [0, {classes - 1}], "
                           f"got values from {used.min()} to {used.max()}")
     return t
+
+
+def _any_ignored(t: np.ndarray, ignore_index: int) -> bool:
+    return bool(t.size) and t.min() <= ignore_index <= t.max() and bool(np.any(t == ignore_index))
 
 
 def _class_weights(weight: Any, classes: int, name: str) -> np.ndarray | None:
@@ -104,6 +113,27 @@ def _picked(log_probs: Tensor, t: np.ndarray, w: np.ndarray | None, ignore_index
     return -picked * _constant(row_weight, log_probs), row_weight
 
 
+def _per_position(x: Tensor, targets: Any) -> tuple[Tensor, Any, tuple | None]:
+    """PyTorch's (N, C, d1, ...) inputs as (N·d1·..., C) rows, with targets to match; 2-D passes through."""
+    if x.ndim <= 2:
+        return x, targets, None
+    classes, spatial = x.shape[1], (x.shape[0], *x.shape[2:])
+    order = (0, *range(2, x.ndim), 1)
+    rows = x.permute(*order).reshape(-1, classes)
+    if tuple(getattr(targets, "shape", ())) == tuple(x.shape):  # class probabilities per position
+        t = targets if isinstance(targets, Tensor) else Tensor(np.asarray(to_numpy(targets)), device=x.device)
+        return rows, t.permute(*order).reshape(-1, classes), spatial
+    t = targets.data if isinstance(targets, Tensor) else targets
+    t = t if device_of(t) == "cuda" else np.asarray(to_numpy(t))
+    if tuple(t.shape) != spatial:
+        raise ShapeError(f"expected targets of shape {spatial} for input {tuple(x.shape)}, got {tuple(t.shape)}")
+    return rows, t.reshape(-1), spatial
+
+
+def _unflatten(loss: Tensor, spatial: tuple | None, reduction: str) -> Tensor:
+    return loss.reshape(*spatial) if spatial is not None and reduction == "none" else loss
+
+
 def _check(x: Tensor, reduction: str, name: str) -> None:
     if x.ndim != 2:
         raise ShapeError(f"{name}: expected (n, classes), got shape {tuple(x.shape)}")
@@ -125,12 +155,12 @@ def nll_loss(log_probs: Any, targets: Any, weight: Any = None, ignore_index: int
     ``weight`` scales each class; ``"mean"`` then divides by the summed weights of the
     targets, as PyTorch does. Rows whose target is ``ignore_index`` count nothing.
     """
-    x = _float(log_probs, "nll_loss")
+    x, targets, spatial = _per_position(_float(log_probs, "nll_loss"), targets)
     _check(x, reduction, "nll_loss")
     t = _class_indices(targets, x, "nll_loss", ignore_index, on_gpu_ok=False)
     with autograd.scope(LossScope("nll_loss")):
         loss, row_weight = _picked(x, t, _class_weights(weight, x.shape[1], "nll_loss"), ignore_index)
-        return _reduced(loss, row_weight, reduction)
+        return _unflatten(_reduced(loss, row_weight, reduction), spatial, reduction)
 
 
 def cross_entropy(logits: Any, targets: Any, reduction: str = "mean", *, weight: Any = None,
@@ -141,11 +171,12 @@ def cross_entropy(logits: Any, targets: Any, reduction: str = "mean", *, weight:
     ``(n,)`` or ``(n, 1)``), or class probabilities with the logits' shape (one-hot
     rows, soft labels). ``label_smoothing`` ε mixes the target with the uniform
     distribution: (1 - ε) target + ε / classes. ``weight`` scales each class's term;
-    ``ignore_index`` drops rows. log_softmax subtracts the row maximum first, so large
+    ``ignore_index`` drops rows. Inputs (N, C, d1, ...) with targets (N, d1, ...) score
+    every position, as PyTorch's. log_softmax subtracts the row maximum first, so large
     logits do not overflow. Targets already on the GPU are checked there, without making
     the host wait (see `_class_indices`).
     """
-    x = _float(logits, "cross_entropy")
+    x, targets, spatial = _per_position(_float(logits, "cross_entropy"), targets)
     _check(x, reduction, "cross_entropy")
     n, classes = x.shape
     if not 0.0 <= label_smoothing <= 1.0:
@@ -161,10 +192,11 @@ def cross_entropy(logits: Any, targets: Any, reduction: str = "mean", *, weight:
                 p = p * (1.0 - label_smoothing) + label_smoothing / classes
             terms = p * x.log_softmax(axis=1)
             loss = -(terms * _constant(w, x) if w is not None else terms).sum(axis=1)
-            return loss.sum() / n if reduction == "mean" else loss.sum() if reduction == "sum" else loss
+            return loss.sum() / n if reduction == "mean" else loss.sum() if reduction == "sum" else \
+                _unflatten(loss, spatial, reduction)
     plain = w is None and not label_smoothing
     t = _class_indices(targets, x, "cross_entropy", ignore_index, on_gpu_ok=plain and reduction != "none")
-    if plain and reduction != "none" and (device_of(t) == "cuda" or not np.any(t == ignore_index)):
+    if plain and reduction != "none" and (device_of(t) == "cuda" or not _any_ignored(t, ignore_index)):
         # one fused op (log-softmax, pick, reduce; backward softmax - onehot): same numbers as the
         # composed ops below, without their chain of intermediate (n, classes) arrays
         return apply(ops.CrossEntropy, x, targets=array_module(x.data).asarray(t), reduction=reduction)
@@ -175,4 +207,4 @@ def cross_entropy(logits: Any, targets: Any, reduction: str = "mean", *, weight:
             keep = _constant((t != ignore_index).astype(np.float64), x)
             per_class = log_probs * _constant(w, x) if w is not None else log_probs
             loss = loss * (1.0 - label_smoothing) - per_class.sum(axis=1) * keep * (label_smoothing / classes)
-        return _reduced(loss, row_weight, reduction)
+        return _unflatten(_reduced(loss, row_weight, reduction), spatial, reduction)

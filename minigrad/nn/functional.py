@@ -107,16 +107,23 @@ def _bce_logits_elementwise(x: Tensor, y: Tensor) -> Tensor:
     return x.maximum(0.0) - x * y + (1.0 + (-x.abs()).exp()).log()
 
 
-def binary_cross_entropy_with_logits(logits: Any, target: Any, reduction: str = "mean") -> Tensor:
+def binary_cross_entropy_with_logits(logits: Any, target: Any, reduction: str = "mean", *,
+                                     pos_weight: Any = None) -> Tensor:
     """Binary cross-entropy of sigmoid(logits), computed stably from the logits.
 
     Equal to ``binary_cross_entropy(logits.sigmoid(), target)`` where that is finite,
-    and still exact for logits of ±1000.
+    and still exact for logits of ±1000. ``pos_weight`` (PyTorch's) scales the positive
+    term: -[pos_weight y log s + (1 - y) log(1 - s)].
     """
     x = _float(logits, "binary_cross_entropy_with_logits")
     with autograd.scope(LossScope("binary_cross_entropy_with_logits")):
         y = _target(target, x, "binary_cross_entropy_with_logits")
-        return _reduce(_bce_logits_elementwise(x, y), reduction, "binary_cross_entropy_with_logits")
+        if pos_weight is None:
+            return _reduce(_bce_logits_elementwise(x, y), reduction, "binary_cross_entropy_with_logits")
+        pw = pos_weight.detach() if isinstance(pos_weight, Tensor) else Tensor(np.asarray(to_numpy(pos_weight)),
+                                                                                device=x.device)
+        loss = -(y * pw.astype(x.dtype) * x.logsigmoid() + (1.0 - y) * (-x).logsigmoid())
+        return _reduce(loss, reduction, "binary_cross_entropy_with_logits")
 
 
 def masked_binary_cross_entropy_with_logits(logits: Any, targets: Any, mask: Any = None,
@@ -226,4 +233,49 @@ def log_softmax(x: Tensor, dim: int = -1) -> Tensor:
 
 def logsigmoid(x: Tensor) -> Tensor:
     """log(sigmoid(x)) = -softplus(-x), without the log(0) of a saturated sigmoid."""
-    return -(-x).softplus()
+    return x.logsigmoid()
+
+
+def softmin(x: Tensor, dim: int = -1) -> Tensor:
+    return x.softmin(dim=dim)
+
+
+def selu(x: Tensor, inplace: bool = False) -> Tensor:
+    return x.selu()
+
+
+def celu(x: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    return x.celu(alpha)
+
+
+def softsign(x: Tensor) -> Tensor:
+    return x.softsign()
+
+
+def hardsigmoid(x: Tensor, inplace: bool = False) -> Tensor:
+    return x.hardsigmoid()
+
+
+def hardswish(x: Tensor, inplace: bool = False) -> Tensor:
+    return x.hardswish()
+
+
+def mish(x: Tensor, inplace: bool = False) -> Tensor:
+    return x.mish()
+
+
+def normalize(x: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:
+    """x divided by its p-norm along ``dim`` (at least ``eps``)."""
+    return x / x.norm(p, dim=dim, keepdim=True).clamp(min=eps)
+
+
+def one_hot(indices: Any, num_classes: int = -1) -> Tensor:
+    """An int64 tensor with one more axis, 1 at each index and 0 elsewhere (no gradient)."""
+    t = indices if isinstance(indices, Tensor) else Tensor(np.asarray(indices))
+    host = np.asarray(to_numpy(t.data))
+    if host.dtype.kind not in "iu":
+        raise TypeError(f"one_hot: indices must be integers, got {host.dtype}")
+    classes = int(host.max()) + 1 if num_classes < 0 and host.size else max(num_classes, 0)
+    if host.size and (host.min() < 0 or host.max() >= classes):
+        raise TargetError(f"one_hot: indices must be in [0, {classes - 1}], got {host.min()} to {host.max()}")
+    return Tensor((host[..., None] == np.arange(classes)).astype(np.int64), device=t.device)
