@@ -207,3 +207,13 @@ def test_an_expression_with_too_many_parts_is_one_line(tmp_path, capsys):
                                           ("100,100,100,1", ["--scalar"])])
 def test_mlps_too_big_to_draw_are_one_line(tmp_path, capsys, sizes, extra):
     assert "too big" in one_error_line(capsys, ["--mlp", sizes, *extra], tmp_path)
+
+
+def test_the_allowed_functions_are_the_value_ops():
+    """The list comes from the engine: every unary op of Value, and nothing else."""
+    from minigrad import Value
+    from minigrad.viz.cli import FUNCTIONS
+
+    assert set(FUNCTIONS) == {"exp", "log", "tanh", "relu", "sigmoid"}
+    for name in FUNCTIONS:
+        assert isinstance(getattr(Value(0.5), name)(), Value)

@@ -6,18 +6,36 @@
     minigrad graph --mlp 2,4,1 --scalar -o mlp.png      # the same net over scalar Values
 
 The expression is parsed, not executed: only numbers, names, + - * / **, unary
-minus and the functions tanh, exp, log, relu and sigmoid are allowed.
+minus and the unary ops of `Value` (tanh, exp, log, relu, sigmoid) are allowed.
 """
 from __future__ import annotations
 
 import argparse
 import ast
+import inspect
 import operator
 import sys
 import time
 from typing import Any, Sequence
 
-FUNCTIONS = ("tanh", "exp", "log", "relu", "sigmoid")
+
+
+def _value_functions() -> tuple[str, ...]:
+    """The functions an expression may call: every unary op of `Value` (a method that takes nothing and
+    gives a Value), read from the engine so that a new Value op is allowed here without a second list."""
+    from ..scalar import Value
+
+    names = []
+    for name, member in vars(Value).items():
+        if name.startswith("_") or not inspect.isfunction(member):
+            continue
+        signature = inspect.signature(member)
+        if list(signature.parameters) == ["self"] and str(signature.return_annotation).strip("'\"") == "Value":
+            names.append(name)
+    return tuple(sorted(names))
+
+
+FUNCTIONS = _value_functions()  # exp, log, relu, sigmoid, tanh today
 _BINOPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
            ast.Pow: operator.pow}
 
