@@ -261,6 +261,10 @@ class MathOps:
         """log(sigmoid(x)) = -softplus(-x), without the log(0) of a saturated sigmoid."""
         return -(-self).softplus()
 
+    def tanhshrink(self) -> Any:
+        """x - tanh(x)."""
+        return self - self.tanh()
+
     def quick_gelu(self) -> Any:
         return self * (self * 1.702).sigmoid()
 

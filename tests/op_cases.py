@@ -202,6 +202,7 @@ CASES = [
     OpCase("logsigmoid", lambda a: a.logsigmoid(), lambda a: -np.log1p(np.exp(-a)), lambda a: F.logsigmoid(a),
            group="activation"),
     OpCase("swish", lambda a: a.swish(), lambda a: a / (1 + np.exp(-a)), lambda a: F.silu(a), group="activation"),
+    OpCase("tanhshrink", lambda a: a.tanhshrink(), lambda a: a - np.tanh(a), lambda a: F.tanhshrink(a)),
     OpCase("quick_gelu", lambda a: a.quick_gelu(), lambda a: a / (1 + np.exp(-1.702 * a)),
            lambda a: a * torch.sigmoid(1.702 * a), group="activation"),
     OpCase("softmin", lambda a: a.softmin(dim=1), lambda a: np.exp(-a) / np.exp(-a).sum(1, keepdims=True),
