@@ -16,8 +16,8 @@ from .lazy import lazy_getattr
 from .gradcheck import gradcheck, numerical_gradient, relative_difference
 from .tensor import Tensor
 from . import functions as _functions
-from .functions import (arange, cat, concat, concatenate, eye, from_numpy, full, full_like, linspace, maximum, meshgrid,
-                        minimum,
+from .functions import (arange, cat, concat, concatenate, einsum, eye, from_numpy, full, full_like, linspace, maximum,
+                        meshgrid, minimum,
                         ones, ones_like, rand, randn, stack, tensor, where, zeros, zeros_like)
 
 # every op as a function, as in PyTorch: mg.exp(x), mg.softplus(x), mg.max(x, dim=1), ...
@@ -30,7 +30,6 @@ _SUBMODULES = {"nn", "optim", "data", "metrics", "diagnose", "health", "train", 
 _LAZY = {
     "save": ("minigrad.serialize", "save"),
     "load": ("minigrad.serialize", "load"),
-    "einsum": ("minigrad.einsum_ops", "einsum"),
 }
 
 

@@ -11,6 +11,7 @@ from typing import Any, Callable, Iterable
 import numpy as np
 
 from . import ops
+from .ops import einsum as einsum_ops
 from .backend import default_device, rng, to_device
 from .dispatch import apply, lift
 from .tensor import Tensor
@@ -171,6 +172,24 @@ OP_FUNCTIONS = (
     "softmin", "prod", "std_mean", "var_mean", "logcumsumexp", "split", "chunk", "unbind", "unflatten", "diagonal",
     "diag", "repeat_interleave", "masked_select", "nonzero", "scatter_reduce", "minimum", "maximum",
 )
+def einsum(equation: str, *operands: Any) -> Tensor:
+    """Sum of products over the subscripts the output leaves out, as ``torch.einsum`` (see `ops.einsum`).
+
+    ``mg.einsum("bij,bjk->bik", a, b)``; operands one by one or as one list; letters shared by
+    operands must have equal sizes (or 1, which broadcasts).
+    """
+    if not isinstance(equation, str):
+        raise TypeError(f"einsum: the first argument is the equation string, got {type(equation).__name__}")
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    if not operands:
+        raise ValueError("einsum: needs at least one operand")
+    ref = next((t for t in operands if isinstance(t, Tensor)), None)
+    tensors = [t if isinstance(t, Tensor) else Tensor(t, device=ref.device if ref else None) for t in operands]
+    terms, out = einsum_ops.check(equation, [tuple(t.shape) for t in tensors])
+    return apply(ops.Einsum, *tensors, terms=terms, out=out)
+
+
 # (defined last: from here on max, min, sum, all, any, abs and round name these, not the builtins)
 for _name in OP_FUNCTIONS:
     if _name not in globals():

@@ -9,7 +9,7 @@ no torch.
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 import numpy as np
@@ -146,7 +146,9 @@ PAD = [functional("pad", (shape,), pad=pads, mode=mode)
                                  ("replicate", (2, 3, 4), (2, 1)), ("replicate", (1, 2, 3, 4), (1, 2, 3, 0)),
                                  ("circular", (2, 3, 4), (4, 1)), ("circular", (1, 2, 3, 4), (1, 2, 3, 1))]]
 PAD.append(functional("pad", ((2, 3),), pad=(1, 1), mode="constant", value=2.5))
-PAD += [functional("pad", (shape,), pad=pads, mode=mode)  # a negative amount crops, in PyTorch's order per mode
+# a negative amount crops, in PyTorch's order per mode; PyTorch 2.x leaves the gradient of the entries a negative
+# reflect padding crops uninitialized (garbage, sometimes), so only minigrad's is checked there (finite differences)
+PAD += [replace(functional("pad", (shape,), pad=pads, mode=mode), torch_grad=mode != "reflect")
         for mode, shape, pads in [("reflect", (1, 2, 5, 5), (3, -3, 0, -3)),
                                   ("reflect", (2, 3, 3, 3), (-1, 2, 2, -1)),
                                   ("replicate", (1, 2, 5, 5), (3, -5, 1, -4)),

@@ -20,6 +20,8 @@ import numpy as np
 
 import minigrad as mg
 
+from .conv_cases import ALL as CONV_CASES
+
 try:  # the oracle is optional (the "torch" extra): without it only the PyTorch checks skip
     import torch
     F = torch.nn.functional
@@ -378,6 +380,10 @@ CASES = [
            None, lambda a: F.nll_loss(a, _t(_TARGETS), reduction="sum", ignore_index=1), shapes=((5, 3),),
            group="loss"),
 ]
+
+# convolution, pooling, padding, resizing, einsum and attention: their own catalogue (many parameter combinations
+# per op), read here as lines of this one; PyTorch gets no gradient comparison where minigrad's is the exact one
+CASES += [OpCase(c.name, c.fn, None, c.torch_fn if c.torch_grad else None, c.shapes, group="conv") for c in CONV_CASES]
 
 BY_NAME = {c.name: c for c in CASES}
 assert len(BY_NAME) == len(CASES), "two catalogue cases share a name"

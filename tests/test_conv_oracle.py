@@ -1,8 +1,10 @@
-"""The conv catalogue against PyTorch: forward values and every input's gradient, from the same inputs.
+"""Convolution, pooling, padding and resizing against PyTorch, beyond the op catalogue's one check per case.
 
-float64 at a tolerance that only rounding passes, over the catalogue plus a wider grid of
-conv/pool/resize parameters; float32 forward values at float32's tolerance (PyTorch computes
-resize indices in float32, and so must minigrad to pick the same source pixels).
+The catalogue (tests/op_cases.py, which reads tests/conv_cases.py) runs every case through
+finite differences on every device and through PyTorch once. Here: a wider grid of parameters
+(float64, a tolerance only rounding passes), float32 forward values (PyTorch computes resize
+indices in float32, and so must minigrad to pick the same source pixels), drawn configurations
+(hypothesis), the layers, and the corners (NaN, ties, return_indices, output_size).
 """
 from __future__ import annotations
 
@@ -23,8 +25,8 @@ from minigrad.ops import ShapeError  # noqa: E402
 F = nn.functional
 RTOL, ATOL = 1e-9, 1e-12
 
-_seen: set = set()
-CASES = [c for c in ALL + oracle_grid() if not (c.name in _seen or _seen.add(c.name))]
+_in_catalogue = {c.name for c in ALL}
+GRID = [c for c in oracle_grid() if c.name not in _in_catalogue]
 
 
 def _run_both(case: Case, dtype: type, seed: int) -> tuple:
@@ -35,7 +37,7 @@ def _run_both(case: Case, dtype: type, seed: int) -> tuple:
     return ours, theirs, case.fn(*ours), case.torch_fn(*theirs)
 
 
-@pytest.mark.parametrize("case", CASES, ids=str)
+@pytest.mark.parametrize("case", GRID, ids=str)
 def test_forward_and_gradients_match_torch(case: Case) -> None:
     ours, theirs, out, expected = _run_both(case, np.float64, seed=len(case.name))
     assert out.shape == tuple(expected.shape)
@@ -219,6 +221,7 @@ def test_pad_random_amounts_match_torch(shape, data, mode):
     cropped = [shape[-1 - k] - max(-amounts[2 * k], 0) - max(-amounts[2 * k + 1], 0) for k in range(axes)]
     # PyTorch 2.x reads outside the input (garbage, no error) for a circular wrap longer than the cropped axis
     assume(mode != "circular" or all(max(amounts[2 * k:2 * k + 2]) <= cropped[k] for k in range(axes)))
+
     x = np.random.default_rng(len(shape)).standard_normal(shape)
     try:
         expected = torch.nn.functional.pad(t_x := torch.tensor(x, requires_grad=True), amounts, mode=mode)
@@ -227,6 +230,8 @@ def test_pad_random_amounts_match_torch(shape, data, mode):
     ours = mg.Tensor(x, requires_grad=True)
     out = F.pad(ours, amounts, mode=mode)
     np.testing.assert_array_equal(out.numpy(), expected.detach().numpy())
+    if mode == "reflect" and min(amounts) < 0:
+        return  # PyTorch 2.x leaves the gradient of cropped entries uninitialized here (finite differences cover it)
     w = np.random.default_rng(0).uniform(0.5, 1.5, size=out.shape)
     (out * mg.Tensor(w)).sum().backward()
     (expected * torch.tensor(w)).sum().backward()

@@ -2,7 +2,7 @@
 
 Each function checks its arguments and shapes first (a mistake is reported with the op's
 name and the shapes involved, before any work is done), then runs one primitive op from
-`minigrad.ops_conv`. Inputs are ``(N, C, *spatial)``, or ``(C, *spatial)`` for one example
+`minigrad.ops.conv`. Inputs are ``(N, C, *spatial)``, or ``(C, *spatial)`` for one example
 as PyTorch allows. The number of spatial axes is the weight's: ``conv2d`` with a 3-D kernel
 is ``conv3d``, as in tinygrad (PyTorch would refuse), so one name serves every rank.
 
@@ -16,7 +16,7 @@ import operator
 from typing import Any
 
 from ..ops import ShapeError
-from ..ops_conv import CONV, CONV_TRANSPOSE
+from ..ops.conv import CONV, CONV_TRANSPOSE
 from ..tensor import Tensor, apply
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d"]

@@ -1,7 +1,7 @@
 """Pooling, unpooling and padding with ``torch.nn.functional``'s names, arguments and meanings.
 
 Arguments and shapes are checked first (errors name the op and the shapes), then one
-primitive op from `minigrad.ops_pool` runs. The number of spatial axes is the kernel's when
+primitive op from `minigrad.ops.pool` runs. The number of spatial axes is the kernel's when
 ``kernel_size`` is a tuple (``max_pool2d(x, (2, 2, 2))`` pools three axes, as tinygrad's
 does), the function's otherwise. ``padding`` also takes one (before, after) pair per axis in
 ``F.pad``'s order (last axis first), each at most half the kernel, as PyTorch requires of
@@ -15,7 +15,7 @@ import numpy as np
 
 from ..backend import array_module, to_device
 from ..ops import ShapeError
-from ..ops_pool import AVG_POOL, MAX_POOL, MaxUnpool, Pad, pool_out_size
+from ..ops.pool import AVG_POOL, MAX_POOL, MaxUnpool, Pad, pool_out_size
 from ..tensor import Tensor, apply
 from .functional_conv import batched, float_input, ints, pairs, tensor_arg, unbatched
 

@@ -15,12 +15,18 @@ of these (minigrad/composites.py, minigrad/shaping.py).
     index.py        a[index], where, gather, scatter
     fused.py        softmax, log_softmax, cross_entropy: one op each, for stability and speed
     device.py       to(device), astype(dtype)
+    conv.py         convolution and transposed convolution over 1-3 spatial axes (im2col via as_strided)
+    pool.py         max/avg pooling, max unpooling, padding (constant, reflect, replicate, circular)
+    einsum.py       Einstein summation
 """
 from __future__ import annotations
 
 from .base import (Function, ShapeError, ZeroGradient, expand_reduced, normalize_axes, normalize_axis, prod,
                    rule_text, unbroadcast)
+from .conv import (Conv1d, Conv2d, Conv3d, ConvNd, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d,
+                   ConvTransposeNd)
 from .device import AsType, ToDevice
+from .einsum import Einsum
 from .elementwise import (Abs, Acos, Acosh, Add, Asin, Asinh, Atan, Atanh, Ceil, Cos, Div, Erf, Exp, Expm1, Floor,
                           FloorDivide, Log, Log1p, Maximum, Mul, Neg, Pow, PowScalar, ReLU, Remainder, Round,
                           Sigmoid, Sign, Sin, Sqrt, Sub, Tanh, Trunc)
@@ -28,6 +34,8 @@ from .fused import CrossEntropy, LogSoftmax, Softmax
 from .index import (Gather, GetItem, Scatter, Where, along_axis, check_gather_index, check_index_bounds,
                     raw_index)
 from .linalg import MatMul
+from .pool import (AvgPool1d, AvgPool2d, AvgPool3d, AvgPoolNd, MaxPool1d, MaxPool2d, MaxPool3d, MaxPoolNd, MaxUnpool,
+                   Pad)
 from .reduce import Cumprod, Cumsum, Max, Mean, Sum, running_extreme_indices
 from .shape import Cat, Expand, Reshape, Stack, Transpose
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from .ops import Function
+from .base import Function, prod
 
 
 def out_size(size: int, kernel: int, stride: int, dilation: int, pad: int) -> int:
@@ -48,7 +48,7 @@ def im2col(xp: Any, x: Any, kernel: tuple, stride: tuple, dilation: tuple, out_s
     view = xp.lib.stride_tricks.as_strided(
         x, shape=(c, *kernel, n, *out_sizes),
         strides=(sc, *(s * d for s, d in zip(spatial, dilation)), sn, *(s * t for s, t in zip(spatial, stride))))
-    return view.reshape(c * _prod(kernel), n * _prod(out_sizes))  # the one copy: reshape of a strided view
+    return view.reshape(c * prod(kernel), n * prod(out_sizes))  # the one copy: reshape of a strided view
 
 
 def col2im(xp: Any, cols: Any, shape: tuple, kernel: tuple, stride: tuple, dilation: tuple, out_sizes: tuple) -> Any:
@@ -74,13 +74,6 @@ def tap_slices(tap: tuple, stride: tuple, dilation: tuple, out_sizes: tuple) -> 
 def _channels_first(a: Any) -> Any:
     """(N, C, ...) -> (C, N·...): free when ``a`` is already a channels-first layout (as conv outputs are)."""
     return a.swapaxes(0, 1).reshape(a.shape[1], -1)
-
-
-def _prod(values: Any) -> int:
-    n = 1
-    for v in values:
-        n *= v
-    return n
 
 
 def _describe(name: str, params: dict, defaults: dict, always: tuple = ()) -> str:

@@ -14,8 +14,8 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
-from .ops import Function
-from .ops_conv import _describe, _prod, tap_slices
+from .base import Function, prod
+from .conv import _describe, tap_slices
 
 
 def pool_out_size(size: int, kernel: int, stride: int, pads: tuple, dilation: int, ceil_mode: bool) -> int:
@@ -93,7 +93,7 @@ class MaxPoolNd(Function):
         for k, view in taps(padded, kernel, stride, dilation, outs):
             if best is None:  # order "K": in the input's memory layout, so the comparisons below run in step
                 best = view.copy(order="K")
-                which = xp.zeros_like(best, dtype=np.uint8 if _prod(kernel) <= 255 else np.int32)
+                which = xp.zeros_like(best, dtype=np.uint8 if prod(kernel) <= 255 else np.int32)
                 continue
             # a strictly larger entry takes over, so the first maximum wins a tie; so does a NaN (PyTorch's rule)
             better = view > best
@@ -215,7 +215,7 @@ class MaxUnpool(Function):
     def forward(self, xp, x, indices, out_sizes):
         count = x.shape[0] * x.shape[1]
         rows, flat = xp.arange(count).reshape(-1, 1), indices.reshape(count, -1)
-        out = xp.zeros((count, _prod(out_sizes)), dtype=x.dtype)
+        out = xp.zeros((count, prod(out_sizes)), dtype=x.dtype)
         out[rows, flat] = x.reshape(count, -1)
         # which value each position kept: write every value's number the same way and read back who won
         writer = xp.full(out.shape, -1, dtype=np.int64)

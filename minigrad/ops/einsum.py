@@ -1,4 +1,4 @@
-"""``mg.einsum``: Einstein summation over Tensors, with PyTorch's (and NumPy's) equation language.
+"""Einsum: Einstein summation with PyTorch's (and NumPy's) equation language (``mg.einsum`` calls it).
 
     mg.einsum("bij,bjk->bik", a, b)      # batched matrix product
     mg.einsum("ii->", m)                 # trace
@@ -15,8 +15,7 @@ from __future__ import annotations
 import string
 from typing import Any, Sequence
 
-from .ops import Function, ShapeError
-from .tensor import Tensor, apply
+from .base import Function, ShapeError
 
 
 class EquationError(ValueError, RuntimeError):
@@ -65,6 +64,13 @@ def parse(equation: str, ndims: Sequence[int]) -> tuple[list[str], str]:
         joined = "".join(t.replace("...", "") for t in terms)
         out = "".join(spare) + "".join(sorted(c for c in set(joined) if joined.count(c) == 1))
     return expanded, out
+
+
+def check(equation: str, shapes: Sequence[tuple]) -> tuple[list[str], str]:
+    """The equation's terms and output (`parse`) after checking it against the operands' shapes."""
+    terms, out = parse(equation, [len(s) for s in shapes])
+    _check_sizes(equation, terms, [tuple(s) for s in shapes])
+    return terms, out
 
 
 def _check_sizes(equation: str, terms: list[str], shapes: list[tuple]) -> None:
@@ -127,22 +133,3 @@ def _operand_grad(xp: Any, g: Any, arrays: tuple, terms: list[str], out: str, i:
     diagonal = xp.lib.stride_tricks.as_strided(full, shape=grad.shape, strides=strides)
     diagonal[...] = grad
     return full
-
-
-def einsum(equation: str, *operands: Any) -> Tensor:
-    """Sum of products over the subscripts that the output leaves out (``torch.einsum``'s meaning).
-
-    Operands may be given one by one or as one list; letters shared by operands must have
-    equal sizes (or 1, which broadcasts).
-    """
-    if not isinstance(equation, str):
-        raise TypeError(f"einsum: the first argument is the equation string, got {type(equation).__name__}")
-    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
-        operands = tuple(operands[0])
-    if not operands:
-        raise ValueError("einsum: needs at least one operand")
-    ref = next((t for t in operands if isinstance(t, Tensor)), None)
-    tensors = [t if isinstance(t, Tensor) else Tensor(t, device=ref.device if ref else None) for t in operands]
-    terms, out = parse(equation, [t.ndim for t in tensors])
-    _check_sizes(equation, terms, [tuple(t.shape) for t in tensors])
-    return apply(Einsum, *tensors, terms=terms, out=out)
