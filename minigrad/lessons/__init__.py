@@ -47,10 +47,9 @@ from .format import (
     short_title,
 )
 from .learner import blank_exercise, has_blank, reveal, set_prediction
+from .report import BlockResult, LessonReport
 from .runner import (
     RUN_KEY,
-    BlockResult,
-    LessonReport,
     LessonRun,
     default_out,
     make_namespace,

@@ -9,12 +9,10 @@ import textwrap
 import threading
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TextIO
 
 from .format import Block, Lesson
-
-if TYPE_CHECKING:  # the runner imports this module; types only, no cycle at run time
-    from .runner import BlockResult, LessonReport
+from .report import BlockResult, LessonReport
 
 # Inline Markdown becomes one marker character each side (wrapped like a letter, then painted or dropped).
 _BOLD, _CODE = "\x01", "\x02"
