@@ -2,7 +2,8 @@
 
 Each `OpCase` says how to call the op in minigrad, NumPy and PyTorch, on which inputs
 (shapes and a value range, and points such as a kink to stay away from), and, where
-`Value` has the op too, its scalar twin. tests/test_op_catalogue.py runs every case
+`Value` has the op or can write it from its own ops (softplus = log(1 + exp x)), its
+scalar twin. tests/test_op_catalogue.py runs every case
 through finite differences (float64), the NumPy forward, the PyTorch oracle, the dtype
 rules and the Value-vs-Tensor agreement; tests/test_fake_cuda.py runs them on the fake
 CuPy; tests/test_ops.py draws broadcast shapes for the binary ones. Test ids carry the
@@ -41,7 +42,7 @@ class OpCase:
     low: Any = -2.0  # the inputs are uniform in [low, high]: one number, or one per input
     high: Any = 2.0
     away: tuple = ()  # keep inputs at least 0.05 from these points (kinks, jumps)
-    scalar: Any = None  # the same op on Values (SAME: fn works on Values as written)
+    scalar: Any = None  # the same op on Values (SAME: fn works on Values as written; or written from Value's ops)
     grad: bool = True  # False for piecewise-constant ops: their gradient must be exactly 0
     broadcast: bool = False  # binary elementwise: also checked over drawn broadcast shapes
     group: str = "elementwise"
@@ -181,11 +182,12 @@ CASES = [
     OpCase("elu_alpha", lambda a: mg.nn.functional.elu(a, alpha=0.5), lambda a: np.where(a > 0, a, 0.5 * np.expm1(a)),
            lambda a: F.elu(a, alpha=0.5), away=(0.0,), group="activation"),
     OpCase("softplus", lambda a: a.softplus(), lambda a: np.log1p(np.exp(a)), lambda a: F.softplus(a),
-           group="activation"),
+           scalar=lambda a: (1 + a.exp()).log(), group="activation"),
     OpCase("softplus_beta", lambda a: mg.nn.functional.softplus(a, beta=2, threshold=1),
            lambda a: np.where(2 * a > 1, a, np.log1p(np.exp(2 * a)) / 2),
            lambda a: F.softplus(a, beta=2, threshold=1), away=(0.5,), group="activation"),
-    OpCase("silu", lambda a: a.silu(), lambda a: a / (1 + np.exp(-a)), lambda a: F.silu(a), group="activation"),
+    OpCase("silu", lambda a: a.silu(), lambda a: a / (1 + np.exp(-a)), lambda a: F.silu(a),
+           scalar=lambda a: a * a.sigmoid(), group="activation"),
     OpCase("gelu", lambda a: a.gelu(), None, lambda a: F.gelu(a), group="activation"),
     OpCase("gelu_tanh", lambda a: a.gelu(approximate="tanh"), None, lambda a: F.gelu(a, approximate="tanh"),
            group="activation"),
@@ -200,13 +202,14 @@ CASES = [
            lambda a: F.hardswish(a), low=-4, high=4, away=(-3.0, 3.0), group="activation",
            torch_rtol=1e-7),  # as hardsigmoid
     OpCase("mish", lambda a: a.mish(), lambda a: a * np.tanh(np.log1p(np.exp(a))), lambda a: F.mish(a),
-           group="activation"),
+           scalar=lambda a: a * (1 + a.exp()).log().tanh(), group="activation"),
     OpCase("logsigmoid", lambda a: a.logsigmoid(), lambda a: -np.log1p(np.exp(-a)), lambda a: F.logsigmoid(a),
-           group="activation"),
+           scalar=lambda a: a.sigmoid().log(), group="activation"),
     OpCase("swish", lambda a: a.swish(), lambda a: a / (1 + np.exp(-a)), lambda a: F.silu(a), group="activation"),
-    OpCase("tanhshrink", lambda a: a.tanhshrink(), lambda a: a - np.tanh(a), lambda a: F.tanhshrink(a)),
+    OpCase("tanhshrink", lambda a: a.tanhshrink(), lambda a: a - np.tanh(a), lambda a: F.tanhshrink(a),
+           scalar=lambda a: a - a.tanh()),
     OpCase("quick_gelu", lambda a: a.quick_gelu(), lambda a: a / (1 + np.exp(-1.702 * a)),
-           lambda a: a * torch.sigmoid(1.702 * a), group="activation"),
+           lambda a: a * torch.sigmoid(1.702 * a), scalar=lambda a: a * (a * 1.702).sigmoid(), group="activation"),
     OpCase("softmin", lambda a: a.softmin(dim=1), lambda a: np.exp(-a) / np.exp(-a).sum(1, keepdims=True),
            lambda a: F.softmin(a, dim=1), group="activation", any_shape=False),
     OpCase("normalize", lambda a: mg.nn.functional.normalize(a), None, lambda a: F.normalize(a),
