@@ -269,8 +269,8 @@ FLIPS = [
     # Each case edits one line of a lesson, as a learner would, and the lesson must still run to the
     # end with the named check failing: proof that the check tests the lesson's claim.
     # (lesson, decisive setting as written, flipped to, a phrase of the check message that must then fail)
-    pytest.param(1, '"large network (3×32 units)": (lambda: nn.MLP([2, 32, 32, 32, 1]), 350)',
-                 '"large network (3×32 units)": (lambda: nn.MLP([2, 8, 1]), 350)',
+    pytest.param(1, '"large network (3×32 units)": (lambda: nn.MLP([2, 32, 32, 32, 1]), 600)',
+                 '"large network (3×32 units)": (lambda: nn.MLP([2, 8, 1]), 600)',
                  "with lots of data the large network should win big", id="01-no-large-network"),
     pytest.param(2, "            z = bl[j]\n", "            z = 0.0\n", "the two implementations disagree",
                  id="02-loops-forget-the-bias"),
