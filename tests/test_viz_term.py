@@ -183,3 +183,12 @@ def test_dropout_mask_content():
     assert wide.split("\n")[1].endswith("#>")  # more units than fit
     with pytest.raises(ValueError, match="mask"):
         term.dropout_mask(np.ones((2, 2, 2)), width=40)
+
+
+def test_heatmap_key_names_only_what_is_drawn():
+    plain = term.heatmap_key(2, color=False)
+    assert "'=' class 1" in plain and "x class 1" in plain and "class 2" not in plain   # no phantom classes
+    assert "colour" not in plain and "background" not in plain                          # a pipe has no colours
+    three = term.heatmap_key(3, color=False)
+    assert "'%' class 2" in three and "2 class 2" in three
+    assert "background" in term.heatmap_key(2, color=True)

@@ -219,6 +219,19 @@ def sparkline(values: Iterable[float], width: int | None = None, color: bool | N
 
 
 # -- decision-boundary heatmap ----------------------------------------------------------------------------------
+def heatmap_key(classes: int = 2, color: bool | None = None) -> str:
+    """What `heatmap`'s marks mean, for ``classes`` classes, as they are drawn (colours or characters)."""
+    k = max(2, int(classes))
+    points = ", ".join(f"{_MARKERS[i % len(_MARKERS)]} class {i}" for i in range(min(k, len(_MARKERS))))
+    if color_enabled(color):
+        regions = "the background is the class the model predicts there (paler where it is unsure)"
+    else:
+        regions = "regions: " + ", ".join(f"'{_CLASS_CHARS[i % len(_CLASS_CHARS)][0]}' class {i}"
+                                          for i in range(min(k, len(_CLASS_CHARS))))
+        regions += " ('" + "', '".join(c[1] for c in _CLASS_CHARS[:min(k, len(_CLASS_CHARS))]) + "' where unsure)"
+    return f"decision boundary: {regions}; points: {points}; a point in another class's region is a mistake"
+
+
 def heatmap(predict: Callable[[Any], Any] | Any, X: Any = None, y: Any = None, width: int | None = None,
             height: int | None = None, color: bool | None = None,
             bounds: tuple[float, float, float, float] | None = None) -> str:

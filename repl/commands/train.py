@@ -281,6 +281,7 @@ def run(session: Session, model: Any, model_name: str, X: Any, y: Any, described
     log.stopped, log.nonfinite = False, ""
     session.namespace["_train"] = log
     X_host, y_host = to_numpy(fitting.X_train), to_numpy(fitting.y_train)  # once, for the picture's points
+    classes = min(10, max(2, int(np.rint(np.max(y_host))) + 1)) if np.size(y_host) else 2
     state.model_name = model_name
     state.data[model] = (X_host, y_host, fitting.loss_fn, described)
     two_d = X_host.ndim == 2 and X_host.shape[1] == 2
@@ -306,7 +307,7 @@ def run(session: Session, model: Any, model_name: str, X: Any, y: Any, described
         shown = f"{title}\n{status}" if session.interactive else ""
         view.show(frame(shown, log.losses, record.grad_norms, width, height,
                         heat=heat, masks=dropout_masks(model), footer=footer, dev_losses=log.dev_losses,
-                        batches=record.batches))
+                        batches=record.batches, classes=classes))
 
     if not session.interactive:
         for line in wrapped(title, 80, "bold"):

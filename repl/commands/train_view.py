@@ -43,12 +43,10 @@ def wrapped(text: str, width: int, style: str | None = None) -> list[str]:
     return [paint(line, style) if style else line for line in lines]
 
 
-HEAT_KEY = "decision boundary: o class 0, x class 1, 2-9 more classes; a point on the wrong colour is a mistake"
-
-
 def frame(title: str, losses: list[float], norms: dict[str, float], width: int, height: int,
           heat: Callable[[int, int], str] | None = None, masks: list[tuple[str, Any]] | None = None,
-          footer: str = "", dev_losses: list[float] | None = None, batches: int | None = None) -> list[str]:
+          footer: str = "", dev_losses: list[float] | None = None, batches: int | None = None,
+          classes: int = 2) -> list[str]:
     """The lines of one frame, each at most ``width`` columns wide and at most ``height`` rows in all.
 
     Every line must fit: the live view moves the cursor up by the number of lines it
@@ -72,7 +70,7 @@ def frame(title: str, losses: list[float], norms: dict[str, float], width: int, 
             lines.extend(term.dropout_mask(mask, width=width, max_rows=4, title=f"{name} mask").split("\n"))
     footer_lines = wrapped(footer, width, "grey") if footer else []
     if heat is not None:
-        key = wrapped(HEAT_KEY, width, "grey")
+        key = wrapped(term.heatmap_key(classes), width, "grey")
         room = height - len(lines) - len(footer_lines) - len(key)
         if room >= 6:
             lines.extend(key)
