@@ -7,6 +7,7 @@ the Tensor's method modules can use it without an import circle.
 """
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 import numpy as np
@@ -29,6 +30,39 @@ def tick() -> int:
     return clock
 
 
+# A view (x.T, x[1:], x.reshape(...)) shares its owner's memory, so an in-place edit through any of them is an
+# edit of all (PyTorch's views share one version counter): edits are also noted by the array owning the memory.
+_edits: dict[int, tuple[int, Any]] = {}  # id(owner) -> (clock of its last edit, weak reference to the owner)
+
+
+def memory_owner(array: Any) -> Any:
+    """The array whose memory ``array`` uses: its ``base`` for a NumPy or CuPy view, else itself."""
+    while hasattr(getattr(array, "base", None), "shape"):
+        array = array.base
+    return array
+
+
+def note_edit(array: Any, stamp: int) -> None:
+    """Remember that ``array``'s memory was edited in place at clock ``stamp``."""
+    owner = memory_owner(array)
+    key = id(owner)
+    try:
+        ref = weakref.ref(owner, lambda dead: _edits.pop(key, None) if _edits.get(key, (0, None))[1] is dead
+                          else None)
+    except TypeError:  # an array type without weak references: its views are not followed
+        return
+    _edits[key] = (stamp, ref)
+
+
+def edited_since(array: Any, stamp: int) -> bool:
+    """True if the memory under ``array`` was edited in place (through any view of it) after clock ``stamp``."""
+    if not _edits:
+        return False
+    owner = memory_owner(array)
+    entry = _edits.get(id(owner))
+    return entry is not None and entry[0] > stamp and entry[1]() is owner
+
+
 def as_array(data: Any, dtype: Any, device: str | None, requires_grad: bool = False) -> Any:
     """Turn Python numbers, lists and arrays into a backend array, following PyTorch's dtype rules.
 
@@ -39,6 +73,8 @@ def as_array(data: Any, dtype: Any, device: str | None, requires_grad: bool = Fa
     if isinstance(data, Tensor):
         device = device or data.device  # a Tensor's data stays on its device unless one is asked for
         data = data._data
+    if isinstance(data, np.ndarray) and data.dtype == object:  # np.asarray(v), np.array([v, w]): Values inside
+        refuse_objects(data)
     if isinstance(data, (np.ndarray, np.generic)) or hasattr(data, "__cuda_array_interface__"):
         # a CuPy array stays on its GPU; NumPy data goes to the default device, as lists do
         target = device or ("cuda" if device_of(data) == "cuda" else default_device())
@@ -54,14 +90,20 @@ def as_array(data: Any, dtype: Any, device: str | None, requires_grad: bool = Fa
         data = [x.numpy() if isinstance(x, Tensor) else x for x in data]
     probe = np.asarray(data)  # also with dtype=: NumPy would turn a Value into its float and cut its graph
     if probe.dtype == object:
-        if is_node(data) or any(is_node(x) for x in probe.reshape(-1)):
-            raise TypeError("a Tensor holds numbers, not Values: a Value is a node of its own scalar graph "
-                            "(Tensor(v.data) copies its number, cut from that graph)")
-        raise TypeError(f"cannot make a Tensor from {type(data).__name__}: {data!r:.80}")
+        refuse_objects(probe, data)
     if dtype is None:
         kind = probe.dtype.kind
         dtype = probe.dtype if kind == "b" else np.int64 if kind in "iu" and not requires_grad else np.float32
     return xp.asarray(probe if xp is np else data, dtype=dtype)
+
+
+def refuse_objects(array: np.ndarray, data: Any = None) -> None:
+    """Refuse an object array (Values, strings, None): a Tensor holds numbers only."""
+    data = array if data is None else data
+    if is_node(data) or any(is_node(x) for x in array.reshape(-1)):
+        raise TypeError("a Tensor holds numbers, not Values: a Value is a node of its own scalar graph "
+                        "(Tensor(v.data) copies its number, cut from that graph)")
+    raise TypeError(f"cannot make a Tensor from {type(data).__name__}: {data!r:.80}")
 
 
 def constant(array: Any) -> Any:

@@ -92,6 +92,7 @@ class Tensor(MathOps, ReduceOps, ShapeOps, InPlaceOps):
 
     def _mark_modified(self) -> None:
         self._modified = dispatch.tick()
+        dispatch.note_edit(self._data, self._modified)  # for the views of the same memory
         try:  # the slots are filled only by the first in-place change: nothing to set up per op result
             self._version += 1
         except AttributeError:
@@ -106,11 +107,14 @@ class Tensor(MathOps, ReduceOps, ShapeOps, InPlaceOps):
         """Refuse a backward step whose saved arrays were edited in place after ``fn`` ran."""
         suspects = (self, *self._prev) if fn.saves_inputs else (self,)
         for t in suspects:
-            if getattr(t, "_modified", 0) > fn.stamp:
+            itself = getattr(t, "_modified", 0) > fn.stamp
+            if itself or dispatch.edited_since(t._data, fn.stamp):
                 name = repr(t.label) if t.label else f"the {t._op + ' result' if t._op else 'tensor'}"
+                how = (f"its data was edited, now version {t.version}" if itself else
+                       "its memory was edited through a tensor sharing it: x.T, x[1:], x.reshape are views")
                 raise RuntimeError(
                     f"backward through {fn.name}: {name} of shape {tuple(t.shape)} was modified in place "
-                    f"(its data was edited, now version {t.version}) after {fn.name} used it, so the gradient "
+                    f"({how}) after {fn.name} used it, so the gradient "
                     "would be computed from the edited values. Edit .data only after backward() (as optimizers "
                     "do), or compute the forward pass again.")
 

@@ -24,7 +24,12 @@ class InPlaceOps:
             raise RuntimeError(f"{what}: an in-place change of {where} would make its gradients wrong. "
                                "Change parameters inside `with mg.no_grad():` (as optimizers do), or compute "
                                "a new tensor instead (x = x + 1, mg.where, masked_fill).")
+        if not isinstance(value, dispatch.Tensor) and not hasattr(value, "dtype"):
+            if autograd.is_node(value) or isinstance(value, (list, tuple)):  # x[0] = v would cut v from its graph
+                value = dispatch.Tensor(value, dtype=self.dtype)  # refuses Values, with the usual message
         raw = value._data if isinstance(value, dispatch.Tensor) else value
+        if getattr(raw, "dtype", None) == object:
+            dispatch.refuse_objects(raw)
         if hasattr(raw, "dtype") or isinstance(raw, (list, tuple)):
             raw = to_device(raw if hasattr(raw, "dtype") else np.asarray(raw), self.device)
         target = self._data if index is Ellipsis else None

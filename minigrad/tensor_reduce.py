@@ -124,7 +124,8 @@ class ReduceOps:
     def std(self, axis: Any = None, keepdims: bool = False, *, correction: float | None = None,
             unbiased: bool | None = None, dim: Any = None, keepdim: bool | None = None) -> Any:
         """Standard deviation: sqrt of `var` (Bessel's correction by default, as PyTorch)."""
-        return self.var(axis, keepdims, correction=correction, unbiased=unbiased, dim=dim, keepdim=keepdim).sqrt()
+        var = self.var(axis, keepdims, correction=correction, unbiased=unbiased, dim=dim, keepdim=keepdim)
+        return apply(ops.RootOfSquares, var)  # gradient 0 where std = 0 (constant inputs), as PyTorch
 
     def std_mean(self, axis: Any = None, keepdims: bool = False, **kwargs: Any) -> tuple:
         """``(std, mean)`` in one call, as ``torch.std_mean``."""
@@ -159,6 +160,9 @@ class ReduceOps:
         """log(sum(e^x)) computed as m + log(sum(e^(x - m))) with m the maximum, so e^x never overflows."""
         axis, keepdims = torch_axis(axis, keepdims, dim, keepdim)
         x = _float(self)
+        axes = ops.normalize_axes(axis, x.ndim)
+        if any(x.shape[a] == 0 for a in (range(x.ndim) if axes is None else axes)):
+            return x.sum(axis=axis, keepdims=keepdims) - math.inf  # the log of an empty sum, as PyTorch
         m = x.detach().max(axis=axis, keepdims=True)
         m = self._where(m.abs() < math.inf, m, 0.0)  # rows of -inf (or inf) keep their value, not nan
         out = (x - m).exp().sum(axis=axis, keepdims=True).log() + m
@@ -170,7 +174,7 @@ class ReduceOps:
         axis, keepdims = torch_axis(axis, keepdims, dim, keepdim)
         x = _float(self)
         if p in ("fro", 2, 2.0):
-            return (x * x).sum(axis=axis, keepdims=keepdims).sqrt()
+            return apply(ops.RootOfSquares, (x * x).sum(axis=axis, keepdims=keepdims))  # gradient 0 at norm 0
         if p in (math.inf, "inf"):
             return x.abs().max(axis=axis, keepdims=keepdims)
         if p in (-math.inf, "-inf"):

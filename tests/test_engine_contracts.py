@@ -33,7 +33,23 @@ VALUE_OPERATIONS = {
     "Tensor([v, v])": lambda t, v: Tensor([v, v], dtype=np.float64),
     "np.multiply": lambda t, v: np.multiply(t, v),
     "np.add(v, t)": lambda t, v: np.add(v, t),
+    # NumPy's own containers: an object array holding the Value must not be read as its number
+    "t * np.asarray(v)": lambda t, v: t * np.asarray(v),
+    "np.array([v, v]) - t": lambda t, v: t.__rsub__(np.array([v, v])),
+    "Tensor(np.array([v, v]))": lambda t, v: Tensor(np.array([v, v])) * t,
+    "where(np.asarray(v))": lambda t, v: mg.where(t.numpy() > 1, t, np.asarray(v)),
+    # writes into a tensor: x[0] = v would copy v's number into a constant that then enters the graph
+    "x[0] = v": lambda t, v: _written(lambda x: x.__setitem__(0, v)) * t,
+    "x[:] = [v, v]": lambda t, v: _written(lambda x: x.__setitem__(slice(None), [v, v])) * t,
+    "x.fill_(v)": lambda t, v: _written(lambda x: x.fill_(v)) * t,
+    "x.copy_(np.array([v, v]))": lambda t, v: _written(lambda x: x.copy_(np.array([v, v]))) * t,
 }
+
+
+def _written(write):
+    x = mg.zeros(2)
+    write(x)
+    return x
 
 
 @pytest.mark.parametrize("name", sorted(VALUE_OPERATIONS))
@@ -74,6 +90,52 @@ def test_every_in_place_edit_counts(edit):
     assert h.version == 1
     with pytest.raises(RuntimeError, match="modified in place"):
         y.backward()
+
+
+# views share their owner's memory: an edit through either is an edit of both (PyTorch: one version counter)
+def _leaf():
+    return Tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True, dtype=np.float64, label="w")
+
+
+VIEW_EDITS = {
+    "w.T saved, w.data -= 1": (lambda w: (Tensor(np.ones((4, 3))) @ w.T).sum(), lambda w, views: _data_minus_one(w)),
+    "w[1:] saved, w.mul_(2)": (lambda w: (w[1:] * w[1:]).sum(), lambda w, views: w.mul_(2.0)),
+    "w.reshape saved, w.zero_()": (lambda w: (w.reshape(3, 2) ** 2).sum(), lambda w, views: w.zero_()),
+    "w.flatten saved, w[0] = 9": (lambda w: w.flatten().exp().sum() + (w.flatten() * w.flatten()).sum(),
+                                  lambda w, views: w.__setitem__(0, 9.0)),
+    "h saved, its view edited": (lambda w: _saved_h_and_view(w), lambda w, views: views[0].zero_()),
+}
+
+
+def _data_minus_one(w):
+    w.data -= 1  # NumPy edits the array, then Python assigns it back to w.data: the setter counts it
+
+
+def _saved_h_and_view(w):
+    h = w * 2.0
+    _saved_h_and_view.views = [h.reshape(6)]  # a view of h, edited after h * h saved h
+    return (h * h).sum()
+
+
+@pytest.mark.parametrize("name", sorted(VIEW_EDITS))
+def test_an_edit_through_a_view_or_of_a_viewed_tensor_is_seen(name):
+    forward, edit = VIEW_EDITS[name]
+    w = _leaf()
+    loss = forward(w)
+    with mg.no_grad():
+        edit(w, getattr(_saved_h_and_view, "views", [None]))
+    with pytest.raises(RuntimeError, match="modified in place"):
+        loss.backward()
+
+
+def test_views_do_not_make_unrelated_edits_an_error():
+    w = _leaf()
+    other = Tensor(np.array(w.numpy()))  # a copy: its own memory
+    loss = (w.T * w.T).sum()
+    with mg.no_grad():
+        other.zero_()
+    loss.backward()
+    assert w.grad.numpy().tolist() == [[2.0, 4.0, 6.0], [8.0, 10.0, 12.0]]
 
 
 def test_edits_that_change_nothing_saved_are_fine():
@@ -125,6 +187,15 @@ def test_exponent_gradient_at_a_base_of_zero_or_below_follows_pytorch():
     assert a.grad.numpy()[4] == -math.inf  # d/da a^-1 = -a^-2 at 0
 
 
+def test_exponent_gradient_at_minus_zero_follows_pytorch():
+    # (-0.0) ** -1 = -inf, so a^b ln a = -inf * -inf = +inf there, as PyTorch computes it
+    a = Tensor([-0.0, -0.0, 0.0], requires_grad=True, dtype=np.float64)
+    b = Tensor([-1.0, -2.0, -1.0], requires_grad=True, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        (a ** b).sum().backward()
+    assert b.grad.numpy().tolist() == [math.inf, -math.inf, -math.inf]
+
+
 def test_value_powers_agree_with_tensor_powers_on_the_exponent_gradient():
     for base, exponent, expected in [(-2.0, 2.0, math.nan), (0.0, 2.0, 0.0), (0.0, 0.0, 0.0)]:
         a, b = Value(base), Value(exponent)
@@ -142,6 +213,35 @@ def test_mean_and_var_of_an_empty_tensor_have_an_empty_gradient(reduce):
         assert np.isnan(out.item())
         out.backward()
     assert x.grad.shape == (0,)
+
+
+@pytest.mark.parametrize("reduce", [lambda x: x.logsumexp(dim=1), lambda x: x.logsumexp()])
+def test_logsumexp_over_nothing_is_minus_infinity(reduce):
+    x = Tensor(np.zeros((3, 0)), requires_grad=True)
+    out = reduce(x)
+    assert np.all(out.numpy() == -math.inf) and out.shape == ((3,) if out.ndim else ())
+    out.sum().backward()
+    assert x.grad.shape == (3, 0)
+
+
+# -- std and the 2-norm of constant inputs: gradient 0, as PyTorch (not 0 * inf = nan) ----------------------
+ZERO_SPREAD = {  # reduction, an input whose first row makes it 0, the gradient PyTorch gives that row
+    "std": (lambda x: x.std(dim=1), [2.0, 2.0, 2.0], [0.0, 0.0, 0.0]),
+    "std population": (lambda x: x.std(dim=1, correction=0), [-1.0, -1.0, -1.0], [0.0, 0.0, 0.0]),
+    "std_mean": (lambda x: x.std_mean(dim=1)[0], [0.5, 0.5, 0.5], [0.0, 0.0, 0.0]),
+    "norm": (lambda x: x.norm(dim=1), [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]),
+    "normalize": (lambda x: mg.nn.functional.normalize(x).sum(1), [0.0, 0.0, 0.0], [1e12, 1e12, 1e12]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ZERO_SPREAD))
+def test_std_and_norm_send_zero_gradient_where_they_are_zero(name):
+    reduce, row, expected = ZERO_SPREAD[name]
+    x = Tensor([row, [1.0, 2.0, 4.0]], requires_grad=True, dtype=np.float64)
+    reduce(x).sum().backward()
+    grad = x.grad.numpy()
+    assert grad[0].tolist() == expected  # not 0 * inf = nan
+    assert np.all(np.isfinite(grad[1])) and np.any(grad[1] != 0)
 
 
 def test_mean_over_an_empty_axis_of_a_matrix():

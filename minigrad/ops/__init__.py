@@ -29,7 +29,7 @@ from .device import AsType, ToDevice
 from .einsum import Einsum
 from .elementwise import (Abs, Acos, Acosh, Add, Asin, Asinh, Atan, Atanh, Ceil, Cos, Div, Erf, Exp, Expm1, Floor,
                           FloorDivide, Log, Log1p, Maximum, Mul, Neg, Pow, PowScalar, ReLU, Remainder, Round,
-                          Sigmoid, Sign, Sin, Sqrt, Sub, Tanh, Trunc)
+                          RootOfSquares, Sigmoid, Sign, Sin, Sqrt, Sub, Tanh, Trunc)
 from .fused import CrossEntropy, LogSoftmax, Softmax
 from .index import (Gather, GetItem, Scatter, Where, along_axis, check_gather_index, check_index_bounds,
                     raw_index)

@@ -68,7 +68,7 @@ class Pow(Function):
     Where ln a does not exist the exponent's gradient says so, with PyTorch's values:
     nan for a < 0 (a^b is real only at whole b, so it has no slope in b), and at a = 0
     the limit of a^b ln a: 0 for b >= 0 (0^b is constant 0, or 1 at b = 0) and -inf for
-    b < 0 (0^b = inf).
+    b < 0 (0^b = inf; +inf at a = -0 with an odd b, where 0^b = -inf).
     """
 
     name, formulas = "**", ("g * b * a^(b-1)", "g * a^b * ln a")
@@ -87,7 +87,7 @@ class Pow(Function):
             ga = unbroadcast(g * xp.where(b == 0, 0, b * a ** (b - 1)), a.shape)
         if self.needs[1]:
             with_log = out * xp.log(xp.where(a > 0, a, 1))  # ln of the positive bases only: no warnings
-            at_zero = xp.where(b >= 0, 0.0, -math.inf)
+            at_zero = xp.where(b >= 0, 0.0, -out)  # out = ±inf there, and ln 0 = -inf: -inf, or inf at a = -0
             slope = xp.where(a > 0, with_log, xp.where(a == 0, at_zero, math.nan))
             gb = unbroadcast(g * slope.astype(g.dtype, copy=False), b.shape)
         return ga, gb
@@ -230,6 +230,16 @@ class Sqrt(Function):
 
     def backward(self, g):
         return (g / (2 * self.saved[0]),)
+
+
+class RootOfSquares(Sqrt):
+    """The square root that ends `std` and the 2-norm: where the result is 0 its gradient is 0, PyTorch's value
+    (the slope of sqrt(sum x²) at x = 0 depends on the direction; g / (2 sqrt 0) would make every input nan)."""
+
+    def backward(self, g):
+        out = self.xp.asarray(self.saved[0])
+        zero = out == 0
+        return (self.xp.where(zero, 0, g / (2 * self.xp.where(zero, 1, out))).astype(g.dtype, copy=False),)
 
 
 class Abs(Function):
