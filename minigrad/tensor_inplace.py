@@ -28,7 +28,7 @@ class InPlaceOps:
             if autograd.is_node(value) or isinstance(value, (list, tuple)):  # x[0] = v would cut v from its graph
                 value = dispatch.Tensor(value, dtype=self.dtype)  # refuses Values, with the usual message
         raw = value._data if isinstance(value, dispatch.Tensor) else value
-        if getattr(raw, "dtype", None) == object:
+        if isinstance(raw, np.ndarray) and raw.dtype.kind == "O":
             dispatch.refuse_objects(raw)
         if hasattr(raw, "dtype") or isinstance(raw, (list, tuple)):
             raw = to_device(raw if hasattr(raw, "dtype") else np.asarray(raw), self.device)
