@@ -44,7 +44,49 @@ def test_exit_in_a_real_process_gives_a_failing_status(tmp_path):
     assert proc.returncode == 1 and "nope" in proc.stdout
 
 
+@pytest.mark.parametrize("how", ["import os\nos._exit(0)", "import atexit, os\natexit.register(lambda: os._exit(0))",
+                                 "import atexit, posix\natexit.register(posix._exit, 0)"])
+def test_a_hard_exit_after_a_failed_check_still_fails_the_process(tmp_path, how):
+    path = write(tmp_path, '```python tags=["check"]\nassert False, "nope"\n```\n\n'
+                           f'```python\n{how}\n```\n')
+    proc = cli(str(path), "--check", "--out", str(tmp_path / "o"))
+    assert proc.returncode == 1 and "nope" in proc.stdout
+
+
+def test_any_exception_from_a_block_is_that_block_s_error(tmp_path, capsys):
+    path = write(tmp_path, '```python tags=["check"]\nassert False, "nope"\n```\n\n'
+                           '```python\nclass Boom(BaseException):\n    pass\nraise Boom("bang")\n```\n\n'
+                           '```python\nraise GeneratorExit\n```\n')
+    assert L.main([str(path), "--check", "--out", str(tmp_path / "o")]) == 1
+    out = capsys.readouterr().out
+    assert "nope" in out and "Boom: bang" in out and "0/1 checks passed, 1 failed" in out
+
+
+def test_keyboard_interrupt_in_a_block_stops_the_run_in_one_line(tmp_path, capsys):
+    path = write(tmp_path, '```python\nraise KeyboardInterrupt\n```\n\n```python tags=["check"]\nassert True\n```\n')
+    assert L.main([str(path), "--check", "--out", str(tmp_path / "o")]) == 130
+    captured = capsys.readouterr()
+    assert "interrupted" in captured.err and "Traceback" not in captured.err + captured.out
+
+
+@pytest.mark.parametrize("value", ["-1", "nan", "inf", "soon"])
+def test_a_bad_timeout_is_a_usage_error(tmp_path, capsys, value):
+    path = write(tmp_path, "```python\nx = 1\n```\n")
+    with pytest.raises(SystemExit) as info:
+        L.main([str(path), "--check", "--timeout", value])
+    assert info.value.code == 2 and "--timeout" in capsys.readouterr().err
+
+
 # -- files that are not lessons --------------------------------------------------------------------
+@pytest.mark.skipif(not Path("/dev/zero").exists() or not hasattr(os, "mkfifo"), reason="needs /dev/zero and FIFOs")
+def test_devices_and_pipes_are_refused_before_reading(tmp_path):
+    fifo = tmp_path / "lesson.md"
+    os.mkfifo(fifo)  # opening it would wait for a writer forever
+    for path in ("/dev/zero", fifo):
+        with pytest.raises(L.LessonError, match="device or pipe"):
+            L.load_lesson(path)
+
+
 def _one_line_refusal(proc: subprocess.CompletedProcess, phrase: str) -> None:
     assert proc.returncode == 2, proc
     lines = proc.stderr.strip().splitlines()

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 from pathlib import Path
 
 from .format import LessonError, list_lessons, load_lesson, short_title
-from .runner import default_out, run_lesson
+from .runner import default_out, keep_failure_status, run_lesson
 
 DEFAULT_CHECK_TIMEOUT = 120.0  # seconds per block with --check: lessons take ~10 s in all, so only a hang gets here
 
@@ -26,7 +27,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--check", action="store_true", help="headless: print only check results; exit 1 on failure")
     parser.add_argument("--out", metavar="DIR", help="folder for the pictures (default ./minigrad-out/NN/)")
     parser.add_argument("--seed", type=int, metavar="S", help="run on seed S instead of the lesson's own (0)")
-    parser.add_argument("--timeout", type=float, metavar="S",
+    parser.add_argument("--timeout", type=_seconds, metavar="S",
                         help=f"stop a block still running after S seconds (default {DEFAULT_CHECK_TIMEOUT:g} with "
                              "--check, none otherwise; 0 turns it off)")
     parser.add_argument("--notebook", nargs="?", const="", metavar="PATH",
@@ -36,6 +37,17 @@ def _parser() -> argparse.ArgumentParser:
                         help="with --notebook: keep the exercises' answers in (they are blanked by default)")
     parser.add_argument("--force", action="store_true", help="with --notebook: replace an existing .ipynb")
     return parser
+
+
+def _seconds(text: str) -> float:
+    """--timeout's value: a finite number of seconds, 0 or more (argparse turns the ValueError into one line)."""
+    seconds = float(text)
+    if not math.isfinite(seconds) or seconds < 0:
+        raise ValueError(text)
+    return seconds
+
+
+_seconds.__name__ = "seconds"  # argparse's message: "invalid seconds value: '-1'"
 
 
 def _out_folder(path: str) -> Path:
@@ -95,4 +107,9 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `minigrad lesson 3 | head`: the reader left, stop quietly
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - stays open until exit, on purpose
         return 1
+    except KeyboardInterrupt:  # Ctrl-C, or a block raising KeyboardInterrupt: one line, never a pass
+        print("minigrad lesson: interrupted", file=sys.stderr)
+        status = 130
+    if status:
+        keep_failure_status(status)
     return status

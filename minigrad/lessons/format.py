@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -131,10 +132,13 @@ def read_lesson_text(path: Path) -> str:
     if path.suffix == ".ipynb":
         raise LessonError(f"{path} is a notebook: open it in Jupyter (lessons run from their .md file)")
     try:
-        size = path.stat().st_size
-        if size > MAX_LESSON_BYTES:
-            raise LessonError(f"{path} is not a lesson: {size:,} bytes is far too large for one")
-        raw = path.read_bytes()
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):  # /dev/zero, a FIFO: reading could never end
+            raise LessonError(f"{path} is not a lesson: it is a device or pipe, not a file")
+        if info.st_size > MAX_LESSON_BYTES:
+            raise LessonError(f"{path} is not a lesson: {info.st_size:,} bytes is far too large for one")
+        with path.open("rb") as f:
+            raw = f.read(MAX_LESSON_BYTES + 1)  # a file still growing is cut, not read without end
     except OSError as exc:
         raise LessonError(f"cannot read {path}: {exc.strerror or exc}") from None
     if b"\0" in raw:

@@ -1,6 +1,7 @@
 """Running a lesson: one namespace, blocks top to bottom, each result with its block and line."""
 from __future__ import annotations
 
+import atexit
 import contextlib
 import contextvars
 import io
@@ -108,6 +109,7 @@ class BlockTimeout(BaseException):
     """Raised inside a block that ran past its time limit (a BaseException: ``except Exception`` cannot swallow it)."""
 
 
+_hard_exit = os._exit  # the real one: blocks run with os._exit turned into SystemExit (see no_hard_exit)
 HANG_GRACE = 5  # seconds a block may keep ignoring its stop before a command-line run gives up on it
 
 
@@ -129,7 +131,7 @@ def time_limit(seconds: float | None, last_resort: str | None = None):
         fired += 1
         if last_resort is not None and fired > HANG_GRACE:
             print(last_resort, file=sys.__stderr__, flush=True)
-            os._exit(1)
+            _hard_exit(1)
         raise BlockTimeout
 
     previous = signal.signal(signal.SIGALRM, on_alarm)
@@ -169,7 +171,7 @@ def run_block(block: Block, ns: dict[str, Any], lesson: Lesson, capture: bool = 
     try:
         hang = (f"minigrad lesson: {block.describe()} of {lesson.filename} ignored the stop after {timeout:g} s; "
                 "exiting" if exit_on_hang and timeout else None)
-        with redirect, one_core(), time_limit(timeout, hang):
+        with redirect, one_core(), time_limit(timeout, hang), no_hard_exit():
             exec(code, ns)  # noqa: S102 - running the lesson's code is the point (lessons run code, like notebooks)
     except BlockTimeout as exc:
         line = _lesson_line(exc, lesson.filename) or block.line
@@ -180,7 +182,9 @@ def run_block(block: Block, ns: dict[str, Any], lesson: Lesson, capture: bool = 
         return BlockResult(block, "error", time.perf_counter() - start,
                            f"SystemExit: the block called exit({exc.code!r}); the lesson stops here",
                            _lesson_line(exc, lesson.filename) or block.line, "", sink.getvalue())
-    except Exception as exc:  # noqa: BLE001 - the lesson's own error: report it, never crash the runner
+    except KeyboardInterrupt:  # Ctrl-C stops the whole run (the command line says so in one line)
+        raise
+    except BaseException as exc:  # noqa: BLE001 - the lesson's own error: report it, never crash the runner
         seconds = time.perf_counter() - start
         line = _lesson_line(exc, lesson.filename) or block.line
         failed_check = block.kind == "check" and isinstance(exc, AssertionError)
@@ -192,6 +196,39 @@ def run_block(block: Block, ns: dict[str, Any], lesson: Lesson, capture: bool = 
     finally:
         _ACTIVE.reset(token)
     return BlockResult(block, "ok", time.perf_counter() - start, output=sink.getvalue())
+
+
+def _set_hard_exit(fn: Any) -> None:
+    """Put ``fn`` where lesson code finds the process's hard exit: os._exit and posix._exit (nt._exit)."""
+    os._exit = fn
+    system = sys.modules.get(os.name)  # the posix or nt module, which os._exit comes from
+    if system is not None:
+        system._exit = fn
+
+
+@contextlib.contextmanager
+def no_hard_exit():
+    """``os._exit(code)`` in a block becomes ``SystemExit(code)``: reported as an error like ``exit()``, so a
+    block cannot end the process (and a run with a failed check) with status 0. A forked child keeps the real
+    one (multiprocessing ends its children with it)."""
+    parent = os.getpid()
+
+    def refuse(code: int = 0) -> None:
+        if os.getpid() != parent:
+            _hard_exit(code)
+        raise SystemExit(code)
+
+    _set_hard_exit(refuse)
+    try:
+        yield
+    finally:
+        _set_hard_exit(_hard_exit)
+
+
+def keep_failure_status(status: int) -> None:
+    """After a failed run, an exit handler the lesson registered (``atexit`` + ``os._exit(0)``) cannot turn the
+    process's status into 0: registered last, this handler runs first and makes os._exit keep the failure."""
+    atexit.register(_set_hard_exit, lambda code=0: _hard_exit(code or status))
 
 
 def one_core() -> contextlib.AbstractContextManager:
