@@ -129,7 +129,7 @@ def compare(case: OpCase, arrays: list) -> str | None:
         except AssertionError as exc:
             bad = ~np.isclose(got, want, rtol=rtol, atol=ATOL, equal_nan=True)
             where = tuple(int(k[0]) for k in np.nonzero(bad)) if bad.ndim else ()
-            x = [arr[where] if arr.ndim == bad.ndim else arr for arr in arrays]
+            x = [arr[where] if arr.shape == bad.shape else arr for arr in arrays]
             return (f"gradient of input {i}: ours {got[where] if got.ndim else got} torch "
                     f"{want[where] if want.ndim else want} at inputs {x} ({' '.join(str(exc).split())[:60]})")
     return None
