@@ -32,6 +32,17 @@ RELATIVE_VANISHING = 1e-2  # relative: a layer below this fraction of the model'
 FLAGS = ("ok", "zero", "vanishing", "exploding", "non-finite")  # everything classify() can say
 
 
+def limit(x: float) -> str:
+    """A threshold as the views print it: ``1e-7``, ``1e3``, ``1/100`` (a fraction below 1 but not tiny)."""
+    if 1e-3 <= x < 1:
+        return f"1/{1 / x:g}"
+    mantissa, exponent = f"{x:.0e}".split("e")
+    return f"{mantissa}e{int(exponent)}"
+
+
+VANISHING_TEXT, EXPLODING_TEXT, RELATIVE_TEXT = limit(VANISHING), limit(EXPLODING), limit(RELATIVE_VANISHING)
+
+
 def norm(g: Any) -> float:
     """The L2 norm of a gradient in float64, as a Python float (NaN/inf anywhere: a non-finite result).
 
@@ -112,5 +123,5 @@ def why(norm: float | None, reference: float | None = None) -> str:
     return f"1/{1 / ratio:,.0f} of the largest layer's ({RELATIVE_VANISHING:g} is the limit)"
 
 
-__all__ = ["EXPLODING", "FLAGS", "RELATIVE_VANISHING", "VANISHING", "classify", "classify_layers", "grad_norm",
-           "largest", "norm", "relative", "why"]
+__all__ = ["EXPLODING", "EXPLODING_TEXT", "FLAGS", "RELATIVE_TEXT", "RELATIVE_VANISHING", "VANISHING", "VANISHING_TEXT",
+           "classify", "classify_layers", "grad_norm", "largest", "limit", "norm", "relative", "why"]

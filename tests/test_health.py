@@ -65,3 +65,16 @@ def test_one_vocabulary_across_views():
     assert "NaN" in term.bars({"a": math.nan, "b": 1.0}, width=60, color=False)
     # the graph colours and the monitor share health's classify
     assert graph.classify is health.classify and graph.grad_norm is health.grad_norm
+
+
+def test_views_print_the_thresholds_health_holds():
+    """Each view's words for the limits come from health's numbers, written short."""
+    from minigrad.viz import graph_style, term
+
+    from repl.commands.inspect import EXPLAIN
+
+    assert (health.limit(1e-7), health.limit(1e3), health.limit(1e-2)) == ("1e-7", "1e3", "1/100")
+    assert health.limit(5e-6) == "5e-6" and health.limit(0.1) == "1/10"
+    assert f"vanishing &lt; {health.VANISHING_TEXT}" in graph_style.legend_html(False)
+    assert f"exploding > {health.EXPLODING_TEXT}" in term.bars({"a": 1e-9, "b": 2.0}, width=80, color=False)
+    assert f"< {health.VANISHING_TEXT}," in EXPLAIN["vanishing"] and health.RELATIVE_TEXT in EXPLAIN["vanishing"]

@@ -14,14 +14,17 @@ from typing import Any
 import numpy as np
 
 from ..backend import to_numpy
-from ..health import EXPLODING, RELATIVE_VANISHING, VANISHING, classify, grad_norm, why  # noqa: F401 - one judge
+from ..health import (  # noqa: F401 - one judge
+    EXPLODING, EXPLODING_TEXT, RELATIVE_VANISHING, VANISHING, VANISHING_TEXT, classify, grad_norm, why)
 from .names import is_tensor, small_array
 from .term import fmt
 
 FONT = "Helvetica"
 SMALL = 6  # tensors with at most this many elements show every value and gradient
-# colour stops of the |grad| ramp, position 0 = 1e-7 ... 1 = 1e3 (log10 scale)
+# colour stops of the |grad| ramp, position 0 = VANISHING (1e-7) ... 1 = EXPLODING (1e3) (log10 scale)
 _RAMP = ((0.0, (0x9E, 0xCA, 0xE1)), (0.35, (0xA1, 0xD9, 0x9B)), (0.7, (0xFF, 0xF3, 0x8A)), (1.0, (0xFD, 0x8D, 0x3C)))
+# the powers of ten the legend's ramp shows: every second one from limit to limit (1e-7, 1e-5, ..., 1e3)
+_RAMP_EXPONENTS = range(round(math.log10(VANISHING)), round(math.log10(EXPLODING)) + 1, 2)
 # node style per gradient flag (health.classify's words): fill, border colour, border width, font colour, the word
 FLAG_STYLES = {
     # exactly 0 is not "small": nothing reached the node (a dead ReLU, a factor that was 0, an unused input)
@@ -113,9 +116,9 @@ def grad_text(node: Any, magnitude: float | None, stale: bool = False) -> str:
 
 def legend_html(stale: bool) -> str:
     """One table: the |grad| colour ramp, the flag styles and what borders mean."""
-    ramp = "".join(f'<td bgcolor="{grad_colour(10.0 ** e)}">1e{e}</td>' for e in range(-7, 4, 2))
-    words = {"vanishing": f"vanishing &lt; 1e-7 or &lt; {RELATIVE_VANISHING:g} × largest layer",
-             "exploding": "exploding &gt; 1e3", "non-finite": "nan / inf", "zero": "exactly 0"}
+    ramp = "".join(f'<td bgcolor="{grad_colour(10.0 ** e)}">1e{e}</td>' for e in _RAMP_EXPONENTS)
+    words = {"vanishing": f"vanishing &lt; {VANISHING_TEXT} or &lt; {RELATIVE_VANISHING:g} × largest layer",
+             "exploding": f"exploding &gt; {EXPLODING_TEXT}", "non-finite": "nan / inf", "zero": "exactly 0"}
 
     def cell(flag: str) -> str:
         fill, _, _, font, _ = FLAG_STYLES[flag]

@@ -71,8 +71,9 @@ def _gradient_panel(ax: Any, record: Any) -> None:
         ax.axvline(reference * health.RELATIVE_VANISHING, color="#1f77b4", ls="--", lw=1)
     finite = [n for n in shown if n > 0]
     ax.set_xlim(min(finite + [health.VANISHING]) / 10, max(finite + [health.EXPLODING]) * 10)
-    ax.set(title="‖grad‖ per layer (mean over the epoch's batches)", xlabel="norm (dotted: 1e-7 and 1e3 limits, "
-           "dashed: 1/100 of the largest)")
+    ax.set(title="‖grad‖ per layer (mean over the epoch's batches)",
+           xlabel=f"norm (dotted: {health.VANISHING_TEXT} and {health.EXPLODING_TEXT} limits, "
+                  f"dashed: {health.RELATIVE_TEXT} of the largest)")
 
 
 def _boundary_panel(ax: Any, run: Any) -> None:

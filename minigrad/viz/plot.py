@@ -23,7 +23,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
-from ..health import EXPLODING, VANISHING
+from ..health import EXPLODING, EXPLODING_TEXT, VANISHING, VANISHING_TEXT
 from ..fileio import atomic_open
 from .term import host_array, predictions
 
@@ -196,8 +196,8 @@ def grad_norm_history(history: Mapping[str, Sequence[float]], path: str | os.Pat
     hi = max([EXPLODING * 10] + positive)
     ax.set_yscale("log")
     ax.set_ylim(lo / 2, hi * 2)
-    ax.axhspan(lo / 2, VANISHING, color="#2166ac", alpha=0.12, label="vanishing < 1e-7")
-    ax.axhspan(EXPLODING, hi * 2, color="#e31a1c", alpha=0.12, label="exploding > 1e3")
+    ax.axhspan(lo / 2, VANISHING, color="#2166ac", alpha=0.12, label=f"vanishing < {VANISHING_TEXT}")
+    ax.axhspan(EXPLODING, hi * 2, color="#e31a1c", alpha=0.12, label=f"exploding > {EXPLODING_TEXT}")
     ax.set(title=title, xlabel=xlabel, ylabel="||grad||")
     ax.grid(alpha=0.3, which="major")
     ax.legend(loc="best", fontsize=7, ncol=2 if len(series) > 6 else 1)

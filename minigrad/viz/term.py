@@ -23,7 +23,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 import numpy as np
 
 from ..backend import to_numpy
-from ..health import EXPLODING, RELATIVE_VANISHING, VANISHING, classify, largest
+from ..health import EXPLODING, EXPLODING_TEXT, RELATIVE_VANISHING, VANISHING, VANISHING_TEXT, classify, largest
 
 MIN_WIDTH = 30
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -149,7 +149,8 @@ def bars(values: Mapping[str, float] | Sequence[Any], width: int | None = None, 
         word = _paint(word.ljust(4), _BOLD + ";" + fill_code, on and flag != "ok") if flag != "ok" else word.ljust(4)
         lines.append(f"{_fit(name, name_w)} {_runs(cells, on)} {fmt(v)[:9]:>9} {word}")
     lines.append(" " * (name_w + 1) + _axis(lo_exp, hi_exp, bar_w) + " " * 15)
-    band_key = (f"{'░' if on else '.'} vanishing < 1e-7   {'░' if on else ':'} exploding > 1e3   log scale")
+    band_key = (f"{'░' if on else '.'} vanishing < {VANISHING_TEXT}   {'░' if on else ':'} exploding > {EXPLODING_TEXT}"
+                "   log scale")
     lines.append(_fit(" " * (name_w + 1) + band_key, width))
     if relative:
         lines.append(_fit(" " * (name_w + 1) + f"VAN also: under 1/{1 / RELATIVE_VANISHING:g} of the largest layer's",

@@ -9,15 +9,18 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
+from minigrad.health import EXPLODING_TEXT, RELATIVE_TEXT, VANISHING_TEXT
+
 from ..registry import CommandError, command, split_options
 from ..session import Session
 from ..style import paint
 
 EXPLAIN = {
     "zero": "gradient exactly 0: no signal reaches these weights (dead units, or nothing depends on them)",
-    "vanishing": "gradient norm < 1e-7, or under 1/100 of the largest layer's (minigrad.health): these "
-                 "weights barely move (try He/Xavier init, ReLU, batch norm)",
-    "exploding": "gradient norm > 1e3: one step throws the weights far (lower lr, clip gradients, better init)",
+    "vanishing": f"gradient norm < {VANISHING_TEXT}, or under {RELATIVE_TEXT} of the largest layer's "
+                 "(minigrad.health): these weights barely move (try He/Xavier init, ReLU, batch norm)",
+    "exploding": f"gradient norm > {EXPLODING_TEXT}: one step throws the weights far "
+                 "(lower lr, clip gradients, better init)",
     "non-finite": "NaN or inf: something overflowed (lower lr, check log/division inputs)",
     "dead": "ReLU units that output 0 for every example: they get no gradient and never recover",
     "saturated": "tanh/sigmoid outputs in their flat tails: the local derivative is almost 0",

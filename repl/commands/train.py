@@ -17,6 +17,8 @@ import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
+from minigrad import health
+
 from ..registry import CommandError, command, split_options
 from ..session import Session
 from ..style import fmt, paint
@@ -168,7 +170,7 @@ def _dropout_of(model: Any) -> float | None:
 # -- the command --------------------------------------------------------------------------------
 @command("train", ":train MODEL DATA [epochs= lr= opt= batch= loss= dev= l2= dropout=]",
          "train with a live view: loss, gradients, boundary",
-         details="""
+         details=f"""
 DATA is X y, one expression giving (X, y), or a toy set:
   moons noisy_moons flower circles spirals xor blobs
   (noisy_moons: 80 noisy points, small enough for a big network to overfit).
@@ -183,8 +185,8 @@ Options: epochs=N (100)  lr=X (adam/rmsprop 0.01, momentum 0.05, sgd 0.1)
   dropout=P (set p of the model's Dropout layers)
   every=N (without a terminal: print a progress line every N epochs)
 The gradient bars show each layer's gradient norm averaged over the epoch's
-mini-batches, flagged as minigrad.health says: VAN below 1e-7 or below 1/100
-of the largest layer, EXP above 1e3. After training the model is in eval mode.
+mini-batches, flagged as minigrad.health says: VAN below {health.VANISHING_TEXT} or below {health.RELATIVE_TEXT}
+of the largest layer, EXP above {health.EXPLODING_TEXT}. After training the model is in eval mode.
 The view refreshes in place; Ctrl-C stops after the current mini-batch and the
 model keeps what it learned. The history is in _train (training the same
 model again continues it, and the summary compares the runs).
