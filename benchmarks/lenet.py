@@ -2,7 +2,7 @@
 
 conv 1->6 5x5, ReLU, max-pool 2, conv 6->16 5x5, ReLU, max-pool 2, flatten, 256-120-84-10 with
 ReLUs; a batch of 64 28x28 images, float32, cross-entropy, Adam. Both start from the same
-weights on the same batch. The target (issue 17): minigrad's step within 3x of PyTorch's.
+weights on the same batch. The target: minigrad's step within 3x of PyTorch's.
 
 Timing: whole runs of ``number`` consecutive steps, the two taking turns (`common.whole_runs`:
 the collector left as Python starts it); the row shows the median run, and the text the spread

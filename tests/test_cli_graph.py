@@ -179,7 +179,7 @@ def test_hostile_expressions_are_one_line_each(tmp_path, capsys, text, message):
 
 @pytest.mark.parametrize("text", ["a * 9**9**9", "a ** 9**9**9", "2**2**2**2**2**2 + a"])
 def test_a_huge_power_is_refused_quickly_in_a_fresh_process(tmp_path, text):
-    """9**9**9 used to compute a 370-million-digit integer for ever: in a subprocess, so that a hang
+    """9**9**9 would compute a 370-million-digit integer for ever: in a subprocess, so that a hang
     fails the test (after 30 s) instead of stopping the suite."""
     try:
         done = subprocess.run([sys.executable, "-m", "minigrad.cli", "graph", text, "-o", str(tmp_path / "g.svg")],

@@ -188,7 +188,7 @@ def test_bad_input_names_the_op_and_the_shapes(call, error, message):
 
 
 def test_shape_errors_are_runtime_errors_too_when_the_engine_says_so():
-    """ShapeError is a ValueError today (the engine may make it a RuntimeError as well, as PyTorch raises)."""
+    """ShapeError is a ValueError, and a RuntimeError as well (as PyTorch raises)."""
     with pytest.raises(ValueError):
         F.conv2d(X4, mg.randn(4, 2, 3, 3))
 

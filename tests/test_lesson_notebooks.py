@@ -1,4 +1,4 @@
-"""Lessons as Jupyter notebooks (issue 15): `minigrad lesson N --notebook` writes an .ipynb through jupytext,
+"""Lessons as Jupyter notebooks: `minigrad lesson N --notebook` writes an .ipynb through jupytext,
 and the notebooks of several lessons run top to bottom in a real kernel with their checks passing and
 their pictures shown inline."""
 from __future__ import annotations

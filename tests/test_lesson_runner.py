@@ -1,4 +1,4 @@
-"""The lesson runner's edges (issue 16 and 11): exit() never hides a failed check, files that are not
+"""The lesson runner's edges: exit() never hides a failed check, files that are not
 lessons and bad --out folders get one line, --timeout ends a block that never returns, the terminal
 view renders Markdown and shows a spinner while a block runs, and learner cells (predict, exercise)."""
 from __future__ import annotations

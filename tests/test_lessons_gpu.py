@@ -1,4 +1,4 @@
-"""Every lesson's checks on the GPU (issue 13: they must hold with MINIGRAD_DEVICE=cuda too).
+"""Every lesson's checks on the GPU: they hold with MINIGRAD_DEVICE=cuda too.
 
 Marked gpu: skipped without CuPy and a GPU; `pytest -p tests.fake_cuda_plugin -m gpu tests` runs them on the
 fake CuPy (slow: the fake checks every array), `scripts/gpu-check.sh` on a real GPU. Lesson 9 is the one whose

@@ -1,4 +1,4 @@
-"""The README's set-up text answers what a learner asks after `make run` (issue 11)."""
+"""The README's set-up text answers what a learner asks after `make run`."""
 from __future__ import annotations
 
 import os

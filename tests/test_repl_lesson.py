@@ -1,4 +1,4 @@
-"""`:lesson` in the REPL (issues 11, 13): seed=S, a warning before the lesson replaces the learner's own
+"""`:lesson` in the REPL: seed=S, a warning before the lesson replaces the learner's own
 variables, a spinner while a block runs, prose rendered, and the learner's cells (predict, exercise)."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The REPL survives what a user can type or pipe (issue 16): each bad line is an error for that line,
+"""The REPL survives what a user can type or pipe: each bad line is an error for that line,
 the session goes on, and the exit status is 1 at the end, as for any other failed line."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The REPL's tracebacks carry Python's own "Did you mean" hint (Python 3.10+ prints it; issue 11)."""
+"""The REPL's tracebacks carry Python's own "Did you mean" hint (Python 3.10+ prints it)."""
 from __future__ import annotations
 
 import subprocess

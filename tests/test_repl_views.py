@@ -1,4 +1,4 @@
-"""What the REPL's :step, :graph and :help tell a learner is true (issue 11), in the real program.
+"""What the REPL's :step, :graph and :help tell a learner is true, in the real program.
 
 The pexpect test drives `minigrad` in an 80-column pseudo-terminal; the others pipe a
 script into it (the REPL reads commands from stdin when it is not a terminal).
@@ -48,7 +48,7 @@ def test_step_of_a_saturated_tanh_prints_true_arithmetic_and_names_the_node(x, t
     out = script([f"x = Value({x})", "n = Value(1.0, label='n2')", "L = (x * n).tanh()", ":step L"], tmp_path)
     local = next(line for line in out.splitlines() if "local dL/dn1 =" in line)
     assert "1 - tanh(n1)²" in local  # the node's own name, never a generic x (the learner's x is 4)
-    _is_true(local)  # today: "1 - (-1)² = 6.09e-08", false as printed
+    _is_true(local)  # tanh rounded to -1 would print "1 - (-1)² = 6.09e-08", false as printed
     sends = next(line for line in out.splitlines()[out.splitlines().index(local):] if "sends" in line)
     _is_true(sends.split(";")[-1])
     forward = next(line for line in out.splitlines() if line.strip().startswith("L = tanh(n1)"))
@@ -76,7 +76,7 @@ def test_graph_after_step_shows_the_gradient_step_left_as_stale(tmp_path):
                   "print('a.grad', a.grad)"], tmp_path)
     graph = out[out.index("graph written to"):]
     a_row = next(line for line in graph.splitlines() if line.strip().startswith("a (input)"))
-    assert "grad -0.002 (stale)" in a_row  # today: "grad -" although a.grad is -0.002
+    assert "grad -0.002 (stale)" in a_row  # not "grad -": a.grad is -0.002, from the :step before
     assert "backward has not run on this graph" in graph
     svg = html.unescape((tmp_path / "g.svg").read_text())
     assert "grad -0.0020 (stale)" in svg and "backward() has not run on this graph" in svg

@@ -1,8 +1,8 @@
 """mg.load on damaged and hostile files: one SerializationError line, nothing changed, nothing inflated.
 
-Each case here was a finding of the reliability probe (issue 16): a load that raised a raw
-ValueError after the model was overwritten, hyper-parameters taken as they came, a 1 MB file
-inflated to a gigabyte before being refused, raw MemoryError / TypeError / RecursionError.
+Each case is a way a load can go wrong: raising a raw ValueError after the model was
+overwritten, taking hyper-parameters as they come, inflating a 1 MB file to a gigabyte before
+refusing it, a raw MemoryError / TypeError / RecursionError.
 """
 from __future__ import annotations
 

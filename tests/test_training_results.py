@@ -1,4 +1,4 @@
-"""The course's results, reproduced on minigrad's own generated data with fixed seeds (issue 3).
+"""The course's results, reproduced on minigrad's own generated data with fixed seeds.
 
 Each test trains real networks end to end and asserts the claim with numbers;
 run ``pytest tests/test_training_results.py -s`` to see them printed.

@@ -190,8 +190,8 @@ def fake_program(tmp_path, name, script):
 
 @pytest.mark.skipif(os.name != "posix", reason="fake renderers are shell scripts")
 def test_one_timeout_covers_all_renderers(tmp_path, monkeypatch):
-    """Two renderers that both hang get one budget between them, not one each (the old 60 s per
-    renderer made a stuck render take 2 minutes)."""
+    """Two renderers that both hang get one budget between them, not one each (60 s per renderer
+    would make a stuck render take 2 minutes)."""
     import subprocess
 
     render_mod = __import__("sys").modules["minigrad.viz.render"]

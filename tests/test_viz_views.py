@@ -1,4 +1,4 @@
-"""What the graph pictures tell a learner must be true (issue 11): names, loss boxes, stale gradients, folding."""
+"""What the graph pictures tell a learner must be true: names, loss boxes, stale gradients, folding."""
 from __future__ import annotations
 
 import math
@@ -112,7 +112,7 @@ def test_a_value_that_another_backward_wrote_shows_its_gradient_marked_stale():
     L = a * b
     L.backward()
     again = a * b  # same inputs, new graph, no backward yet
-    assert "grad -0.0020 (stale)" in box(viz.draw(again).source, "a")  # today: "grad -", though a.grad is -0.002
+    assert "grad -0.0020 (stale)" in box(viz.draw(again).source, "a")  # not "grad -": a.grad is -0.002
     again.backward()
     labels = labels_of(viz.draw(again).source)
     assert not any("(stale)" in label for label in labels.values())
@@ -265,7 +265,7 @@ def test_a_12_layer_folded_net_fits_a_screen(tmp_path):
     assert g.info["collapse"] and "rows" in g.info["layout"]
     png = viz.render(g, tmp_path / "deep.png")
     width, height = struct.unpack(">II", open(png, "rb").read()[16:24])
-    assert width <= 3000 and width / height <= 3, (width, height)  # today: 9,400 x 430
+    assert width <= 3000 and width / height <= 3, (width, height)  # drawn in one row it would be 9,400 x 430
     where = _positions(g.source)
     firsts = [k for k, label in labels_of(g.source).items() if label.startswith(("layers.0:", "layers.10:"))]
     assert len(firsts) == 2 and where[firsts[0]][1] > where[firsts[1]][1]  # a later layer sits on a lower row

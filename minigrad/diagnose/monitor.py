@@ -21,7 +21,7 @@ import numpy as np
 
 from .. import health
 from ..backend import array_module
-from ..health import EXPLODING, VANISHING  # noqa: F401 - still importable from here, as before
+from ..health import EXPLODING, VANISHING  # noqa: F401 - diagnose.EXPLODING/VANISHING are health's
 from ..tensor import Tensor
 
 SATURATION = 0.99  # |tanh| above this (sigmoid within 0.01 of 0 or 1): the local derivative is below 0.02

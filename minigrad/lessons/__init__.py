@@ -15,7 +15,7 @@ notebook (``minigrad lesson N --notebook``):
   sees them. A failed check is reported (block, line, message) and the lesson goes
   on, but the run fails. An error in any block (syntax error, exception, ``exit()``,
   a block past its ``--timeout``) reports block and line and stops. (A first line
-  ``# check`` marks a check too: the older form.)
+  ``# check`` in a cell marks a check too, without the tag.)
 * Cells tagged ``predict`` and ``exercise`` are the learner's part (see learner.py).
 * ``show(path)`` after writing a picture shows it inline in Jupyter; in a terminal
   it names the file.

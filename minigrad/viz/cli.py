@@ -35,7 +35,7 @@ def _value_functions() -> tuple[str, ...]:
     return tuple(sorted(names))
 
 
-FUNCTIONS = _value_functions()  # exp, log, relu, sigmoid, tanh today
+FUNCTIONS = _value_functions()  # exp, log, relu, sigmoid, tanh
 _BINOPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
            ast.Pow: operator.pow}
 

@@ -16,7 +16,7 @@ import shutil
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from minigrad.lessons import reflow, short_title  # noqa: F401 - reflow: kept importable from here
+from minigrad.lessons import reflow, short_title  # noqa: F401 - reflow: the REPL's too
 
 from ..namespace import build_namespace
 from ..registry import CommandError, command
