@@ -183,7 +183,9 @@ class ReduceOps:
             return (x != 0).astype(x.dtype).sum(axis=axis, keepdims=keepdims)
         if p == 1:
             return x.abs().sum(axis=axis, keepdims=keepdims)
-        return (x.abs() ** p).sum(axis=axis, keepdims=keepdims) ** (1.0 / p)
+        total = (x.abs() ** p).sum(axis=axis, keepdims=keepdims)
+        zero = total.detach() == 0  # the zero vector: gradient 0 there, as PyTorch (the root's slope is inf)
+        return self._where(zero, 0.0, self._where(zero, 1.0, total) ** (1.0 / p))
 
     def all(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: bool | None = None) -> Any:
         axis, keepdims = torch_axis(axis, keepdims, dim, keepdim)

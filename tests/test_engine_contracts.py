@@ -230,6 +230,7 @@ ZERO_SPREAD = {  # reduction, an input whose first row makes it 0, the gradient 
     "std population": (lambda x: x.std(dim=1, correction=0), [-1.0, -1.0, -1.0], [0.0, 0.0, 0.0]),
     "std_mean": (lambda x: x.std_mean(dim=1)[0], [0.5, 0.5, 0.5], [0.0, 0.0, 0.0]),
     "norm": (lambda x: x.norm(dim=1), [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]),
+    "norm p=3": (lambda x: x.norm(p=3, dim=1), [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]),
     "normalize": (lambda x: mg.nn.functional.normalize(x).sum(1), [0.0, 0.0, 0.0], [1e12, 1e12, 1e12]),
 }
 
