@@ -16,8 +16,9 @@ from .lazy import lazy_getattr
 from .gradcheck import gradcheck, numerical_gradient, relative_difference
 from .tensor import Tensor
 from . import functions as _functions
-from .functions import (arange, cat, concat, concatenate, einsum, eye, from_numpy, full, full_like, linspace, maximum,
-                        meshgrid, minimum, ones, ones_like, rand, randn, stack, tensor, where, zeros, zeros_like)
+from .functions import (arange, cat, concat, concatenate, einsum, empty, eye, from_numpy, full, full_like, linspace,
+                        maximum, meshgrid, minimum, ones, ones_like, rand, randint, randn, stack, tensor, where, zeros,
+                        zeros_like)
 
 # every op as a function, as in PyTorch: mg.exp(x), mg.softplus(x), mg.max(x, dim=1), ...
 globals().update({_name: getattr(_functions, _name) for _name in _functions.OP_FUNCTIONS})

@@ -32,7 +32,10 @@ def _as_tensors(tensors: Iterable[Any], name: str) -> list[Tensor]:
 
 def cat(tensors: Iterable[Any], axis: int = 0, *, dim: int | None = None) -> Tensor:
     """Join tensors along an existing axis."""
-    return apply(ops.Cat, *_as_tensors(tensors, "cat"), axis=axis if dim is None else dim)
+    tensors = _as_tensors(tensors, "cat")
+    if builtins.any(t.ndim == 0 for t in tensors):
+        raise ops.RangeError("cat: a zero-dimensional tensor has no axis to join along (stack joins along a new one)")
+    return apply(ops.Cat, *tensors, axis=axis if dim is None else dim)
 
 
 concatenate = concat = cat
@@ -108,9 +111,32 @@ def ones(*shape: Any, dtype: Any = np.float32, requires_grad: bool = False, devi
     return _new(np.ones(_shape(shape), dtype=dtype), requires_grad, device)
 
 
-def full(shape: Any, value: float, dtype: Any = np.float32, requires_grad: bool = False,
+def full(shape: Any, value: float, dtype: Any = None, requires_grad: bool = False,
          device: str | None = None) -> Tensor:
+    """A tensor of ``value``; its dtype follows the value as in PyTorch: bool, int64 for an int, else float32."""
+    if dtype is None:
+        dtype = np.bool_ if isinstance(value, (bool, np.bool_)) else np.int64 \
+            if isinstance(value, (int, np.integer)) else np.float32
     return _new(np.full(_shape((shape,)), value, dtype=dtype), requires_grad, device)
+
+
+def empty(*shape: Any, dtype: Any = np.float32, requires_grad: bool = False, device: str | None = None) -> Tensor:
+    """A tensor whose values are not to be relied on (PyTorch's empty; here they are zeros)."""
+    return zeros(*shape, dtype=dtype, requires_grad=requires_grad, device=device)
+
+
+def randint(low: int, high: int | None = None, size: Any = None, *, dtype: Any = np.int64,
+            device: str | None = None) -> Tensor:
+    """Integers uniform in [low, high) from the generator `manual_seed` resets; ``randint(high, size)`` starts at 0."""
+    if size is None and not isinstance(high, int):
+        low, high, size = 0, low, high  # PyTorch's randint(high, size)
+    if size is None:
+        raise TypeError("randint needs a size, e.g. randint(0, 10, (3, 4))")
+    if high is None:
+        low, high = 0, low
+    if high <= low:
+        raise ops.ArgumentError(f"randint: high ({high}) must be larger than low ({low})")
+    return _new(rng().integers(low, high, size=_shape((size,))).astype(dtype), False, device)
 
 
 def eye(n: int, m: int | None = None, dtype: Any = np.float32, requires_grad: bool = False,
@@ -138,7 +164,12 @@ def arange(start: float, stop: float | None = None, step: float = 1, dtype: Any 
 
 
 def linspace(start: float, stop: float, steps: int, dtype: Any = np.float32, device: str | None = None) -> Tensor:
-    return _new(np.linspace(start, stop, steps, dtype=dtype), False, device)
+    """``steps`` evenly spaced values from start to stop; an integer dtype truncates them toward 0, as PyTorch."""
+    if np.dtype(dtype).kind == "b":
+        raise ops.ArgumentError("linspace: a bool tensor cannot hold evenly spaced values")
+    if steps < 0:
+        raise ops.ArgumentError(f"linspace: steps must be at least 0, got {steps}")
+    return _new(np.linspace(start, stop, steps).astype(dtype), False, device)
 
 
 def zeros_like(t: Tensor, requires_grad: bool = False, dtype: Any = None) -> Tensor:
@@ -170,7 +201,8 @@ OP_FUNCTIONS = (
     "exp2", "add", "sub", "mul", "div", "pow", "fmod", "remainder", "copysign", "lerp", "logaddexp", "isnan", "isinf",
     "isfinite", "isclose", "dot", "selu", "celu", "softsign", "hardsigmoid", "hardswish", "mish", "logsigmoid",
     "softmin", "prod", "std_mean", "var_mean", "logcumsumexp", "split", "chunk", "unbind", "unflatten", "diagonal",
-    "diag", "repeat_interleave", "masked_select", "nonzero", "scatter_reduce", "minimum", "maximum",
+    "diag", "repeat_interleave", "masked_select", "nonzero", "scatter_reduce", "minimum", "maximum", "clone",
+    "movedim", "moveaxis",
 )
 def einsum(equation: str, *operands: Any) -> Tensor:
     """Sum of products over the subscripts the output leaves out, as ``torch.einsum`` (see `ops.einsum`).

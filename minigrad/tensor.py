@@ -373,6 +373,9 @@ class Tensor(MathOps, ReduceOps, ShapeOps, InPlaceOps):
 
     def __pow__(self, other: Any) -> "Tensor":
         if isinstance(other, (int, float, np.number)) and not isinstance(other, (bool, np.bool_)):
+            if self._data.dtype.kind in "iu" and isinstance(other, (int, np.integer)) and other < 0:
+                raise ops.ArgumentError(f"{self.dtype} ** {other}: integers to negative integer powers are not "
+                                        "integers; make one side a float (x.float() ** -2)")
             base = self if self._data.dtype.kind == "f" or not isinstance(other, (float, np.floating)) \
                 else self.astype(np.float32)  # int ** 0.5 is a float32, as in PyTorch
             # a NumPy scalar becomes a Python number: float32 ** np.float64(2) would otherwise give float64

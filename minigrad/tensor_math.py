@@ -149,7 +149,10 @@ class MathOps:
         if rounding_mode == "floor":
             return self // other
         if rounding_mode != "trunc":
-            raise ValueError(f"div: rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}")
+            raise ops.ArgumentError(f"div: rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}")
+        if self.dtype.kind in "iu" and getattr(other, "dtype", np.result_type(other)).kind in "iu":
+            q = self // other  # exact in integers (a float quotient rounds 2**64 - 1): floor, then toward 0
+            return q._where((q < 0) & (q * other != self), q + 1, q)
         q = self / other
         return q.trunc() if q.dtype == self.dtype or self.dtype.kind == "f" else q.trunc().astype(self.dtype)
 
@@ -198,7 +201,7 @@ class MathOps:
     def clamp(self, min: Any = None, max: Any = None) -> Any:  # noqa: A002 - PyTorch's names
         """Limit to [min, max]: the gradient passes where min <= x <= max, the bounds where they win."""
         if min is None and max is None:
-            raise ValueError("clamp needs min, max or both")
+            raise ops.ArgumentError("clamp needs min, max or both")
         out = self
         if min is not None:
             out = self._where(out < min, min, out)
@@ -323,7 +326,7 @@ class MathOps:
         right = compared(other, self)
         kind = np.result_type(right).kind if not hasattr(right, "dtype") else right.dtype.kind
         if self._data.dtype.kind not in "iub" or kind not in "iub":
-            raise TypeError(f"{how}: bitwise operations take integer or boolean tensors, got {self.dtype}"
+            raise ops.DTypeError(f"{how}: bitwise operations take integer or boolean tensors, got {self.dtype}"
                             + (f" and {np.result_type(right) if not hasattr(right, 'dtype') else right.dtype}"))
         return constant(getattr(array_module(self._data), how)(self._data, right))
 

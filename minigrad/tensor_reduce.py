@@ -46,7 +46,11 @@ class ReduceOps:
     __slots__ = ()
 
     # -- reductions -----------------------------------------------------------------------------
-    def sum(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: bool | None = None) -> Any:
+    def sum(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: bool | None = None,
+            dtype: Any = None) -> Any:
+        """The sum over ``axis`` (all axes by default); ``dtype`` casts first, as PyTorch's (int8 sums in int32)."""
+        if dtype is not None:
+            return self.astype(dtype).sum(axis, keepdims, dim=dim, keepdim=keepdim)
         if dim is not None or keepdim is not None:
             axis, keepdims = torch_axis(axis, keepdims, dim, keepdim)
         return apply(ops.Sum, self, axis=axis, keepdims=keepdims)
@@ -76,7 +80,7 @@ class ReduceOps:
             return self.minimum(axis)
         if dim is not None:
             return self._pick(self.argmin(dim=dim, keepdim=True), dim, keepdims if keepdim is None else keepdim)
-        return -((-self).max(axis=axis, keepdims=keepdims if keepdim is None else keepdim))
+        return apply(ops.Min, self, axis=axis, keepdims=keepdims if keepdim is None else keepdim)
 
     def _pick(self, indices: Any, axis: int, keepdims: bool) -> ValuesIndices:
         """Values at ``indices`` (kept axis) along ``axis``, with their gradient going to exactly those places."""
@@ -139,9 +143,11 @@ class ReduceOps:
                                                              keepdims=bool(keep))
 
     def prod(self, axis: int | None = None, keepdims: bool = False, *, dim: int | None = None,
-             keepdim: bool | None = None) -> Any:
+             keepdim: bool | None = None, dtype: Any = None) -> Any:
         """The product over one axis (all elements when None): the last running product, so a 0 among the
-        inputs still gets its exact gradient (the product of the others)."""
+        inputs still gets its exact gradient (the product of the others). ``dtype`` casts first."""
+        if dtype is not None:
+            return self.astype(dtype).prod(axis, keepdims, dim=dim, keepdim=keepdim)
         axis, keepdims = torch_axis(axis, keepdims, dim, keepdim)
         if axis is None:
             out = self.reshape(-1).prod(0) if self.size else self.sum() * 0 + 1
@@ -201,25 +207,29 @@ class ReduceOps:
     def cumsum(self, axis: int | None = None, *, dim: int | None = None) -> Any:
         """Running sum along ``axis`` (the flattened tensor when None, as NumPy)."""
         axis = torch_axis(axis, False, dim, None)[0]
+        if axis is not None and self.ndim == 0:  # a 0-d tensor scans as one element and stays 0-d (PyTorch)
+            ops.normalize_axis(axis, 0)
+            return self.reshape(1).cumsum(0).reshape(())
         x = self.reshape(-1) if axis is None else self
         return apply(ops.Cumsum, x, axis=0 if axis is None else ops.normalize_axis(axis, x.ndim))
 
     def cumprod(self, axis: int | None = None, *, dim: int | None = None) -> Any:
         """Running product along ``axis`` (the flattened tensor when None); exact gradients with zeros."""
         axis = torch_axis(axis, False, dim, None)[0]
+        if axis is not None and self.ndim == 0:  # a 0-d tensor scans as one element and stays 0-d (PyTorch)
+            ops.normalize_axis(axis, 0)
+            return self.reshape(1).cumprod(0).reshape(())
         x = self.reshape(-1) if axis is None else self
         return apply(ops.Cumprod, x, axis=0 if axis is None else ops.normalize_axis(axis, x.ndim))
 
     def logcumsumexp(self, axis: int | None = None, *, dim: int | None = None) -> Any:
-        """log(cumsum(e^x)) along ``axis``, with the axis maximum taken out first so e^x never overflows."""
+        """log(cumsum(e^x)) along ``axis``, one log-add-exp at a time, so e^x never overflows nor rounds away."""
         axis = torch_axis(axis, False, dim, None)[0]
         x = _float(self.reshape(-1) if axis is None else self)
         axis = 0 if axis is None else ops.normalize_axis(axis, x.ndim)
-        if x.ndim == 0 or x.shape[axis] == 0:
+        if x.ndim == 0:
             return x * 1
-        m = x.detach().max(axis=axis, keepdims=True)
-        m = x._where(m.abs() < math.inf, m, 0.0)
-        return (x - m).exp().cumsum(axis).log() + m
+        return apply(ops.LogCumSumExp, x, axis=axis)
 
     def cummax(self, axis: int | None = None, *, dim: int | None = None) -> ValuesIndices:
         """Running maximum along ``axis`` and where it was found (the latest place on ties, as PyTorch)."""

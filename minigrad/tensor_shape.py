@@ -37,6 +37,27 @@ class ShapeOps:
 
     view = reshape
 
+    def clone(self) -> Any:
+        """A copy that later in-place edits of either tensor leave alone; the gradient passes straight through."""
+        return apply(ops.Clone, self)
+
+    def contiguous(self) -> Any:
+        """The tensor itself: minigrad's arrays need no memory layout fixed (kept so PyTorch code runs)."""
+        return self
+
+    def movedim(self, source: Any, destination: Any) -> Any:
+        """Move axis ``source`` to position ``destination`` (or several), the others keeping their order."""
+        src = [ops.normalize_axis(a, self.ndim) for a in ((source,) if isinstance(source, int) else source)]
+        dst = [ops.normalize_axis(a, self.ndim) for a in ((destination,) if isinstance(destination, int)
+                                                          else destination)]
+        if len(src) != len(dst):
+            raise ops.ArgumentError(f"movedim: {len(src)} source axes for {len(dst)} destinations")
+        rest = iter(a for a in range(self.ndim) if a not in src)
+        placed = dict(zip(dst, src))
+        return self.permute(*[placed[i] if i in placed else next(rest) for i in range(self.ndim)])
+
+    moveaxis = movedim
+
     def reshape_as(self, other: Any) -> Any:
         return self.reshape(other.shape)
 
@@ -118,11 +139,13 @@ class ShapeOps:
     def roll(self, shifts: Any, dims: Any = None) -> Any:
         """Shift elements along ``dims`` by ``shifts``, wrapping around (the flattened tensor when dims is None)."""
         if dims is None:
+            if not isinstance(shifts, int) and len(shifts) != 1:
+                raise ops.ArgumentError(f"roll: {len(shifts)} shifts need as many dims, got none")
             return self.reshape(-1).roll(shifts, 0).reshape(*self.shape)
         shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
         dims = (dims,) if isinstance(dims, int) else tuple(dims)
         if len(shifts) != len(dims):
-            raise ValueError(f"roll: {len(shifts)} shifts for {len(dims)} dims")
+            raise ops.ArgumentError(f"roll: {len(shifts)} shifts for {len(dims)} dims")
         out = self
         for shift, axis in zip(shifts, dims):
             axis = ops.normalize_axis(axis, self.ndim)
@@ -145,7 +168,7 @@ class ShapeOps:
         if self.ndim < 2:
             raise ops.ShapeError(f"triu/tril need at least 2 dimensions, got shape {tuple(self.shape)}")
         keep = which(np.ones(self.shape[-2:], dtype=bool), diagonal)
-        return self._where(keep, self, 0)
+        return self._where(keep, self, False if self.dtype.kind == "b" else 0)  # a bool mask stays bool
 
     def masked_fill(self, mask: Any, value: Any) -> Any:
         """``value`` where ``mask`` is true, the tensor elsewhere (no gradient reaches the filled places)."""
@@ -183,8 +206,10 @@ class ShapeOps:
         """A copy with ``src`` added at ``index`` along ``axis``; repeated indices add up."""
         return self._scatter(axis if dim is None else dim, index, src, add=True)
 
-    def scatter_reduce(self, axis: int, index: Any, src: Any, reduce: str, include_self: bool = True) -> Any:
+    def scatter_reduce(self, axis: int | None = None, index: Any = None, src: Any = None, reduce: str = "sum",
+                       include_self: bool = True, *, dim: int | None = None) -> Any:
         """``reduce`` ("sum" or "mean") the values of ``src`` into ``index`` along ``axis``."""
+        axis = axis if dim is None else dim
         if reduce not in ("sum", "mean"):
             raise ValueError(f"scatter_reduce: minigrad has reduce='sum' and 'mean', not {reduce!r}")
         base = self if include_self else self.scatter(axis, index, 0.0)
@@ -214,6 +239,8 @@ class ShapeOps:
     def nonzero(self, as_tuple: bool = False) -> Any:
         """Indices of the non-zero elements: an (n, ndim) int64 tensor (or one 1-D tensor per axis)."""
         found = array_module(self._data).nonzero(self._data if self.ndim else self._data.reshape(1))
+        if not self.ndim and not as_tuple:  # a 0-d tensor: one row (or none) of zero coordinates, as PyTorch
+            return constant(array_module(self._data).zeros((len(found[0]), 0), dtype=np.int64))
         if as_tuple:
             return tuple(constant(i.astype(np.int64)) for i in found)
         return constant(array_module(self._data).stack(found, axis=-1).astype(np.int64).reshape(-1, self.ndim))
@@ -324,7 +351,7 @@ class ShapeOps:
         axis = ops.normalize_axis(axis if dim is None else dim, self.ndim)
         n = self.shape[axis] if self.ndim else 1
         if not 0 <= k <= n:
-            raise IndexError(f"topk: k={k} is out of range for an axis of size {n}")
+            raise ops.RangeError(f"topk: k={k} is out of range for an axis of size {n}")
         order = self.argsort(axis, descending=largest)
         indices = order[(slice(None),) * axis + (slice(0, k),)] if self.ndim else order
         return ValuesIndices(self.gather(axis, indices) if self.ndim else self * 1, indices)

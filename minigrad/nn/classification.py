@@ -72,7 +72,7 @@ def _class_indices(targets: Any, x: Tensor, name: str, ignore_index: int, on_gpu
                          "them was not (found on the GPU, reported at the first copy to the host after it)")
         return t.astype(np.int64) if t.dtype.kind == "f" else t
     if t.dtype.kind == "f" and (not np.all(np.isfinite(t)) or not np.all(t == np.round(t))):
-        raise TypeError(f"{name}: targets must be class indices (whole numbers), got fractional values; "
+        raise ops.DTypeError(f"{name}: targets must be class indices (whole numbers), got fractional values; "
                         "class probabilities need the logits' shape (n, classes)")
     t = t.astype(np.int64)
     if not t.size:
@@ -176,7 +176,13 @@ def cross_entropy(logits: Any, targets: Any, reduction: str = "mean", *, weight:
     logits do not overflow. Targets already on the GPU are checked there, without making
     the host wait (see `_class_indices`).
     """
-    x, targets, spatial = _per_position(_float(logits, "cross_entropy"), targets)
+    x = _float(logits, "cross_entropy")
+    if x.ndim == 1:  # one unbatched row (classes,), as PyTorch: a batch of one, the batch axis dropped again
+        t = targets if isinstance(targets, Tensor) else Tensor(np.asarray(to_numpy(targets)), device=x.device)
+        loss = cross_entropy(x.reshape(1, -1), t.reshape(1, -1) if t.ndim == 1 else t.reshape(1), reduction,
+                             weight=weight, ignore_index=ignore_index, label_smoothing=label_smoothing)
+        return loss.reshape(()) if reduction == "none" else loss
+    x, targets, spatial = _per_position(x, targets)
     _check(x, reduction, "cross_entropy")
     n, classes = x.shape
     if not 0.0 <= label_smoothing <= 1.0:
@@ -185,8 +191,8 @@ def cross_entropy(logits: Any, targets: Any, reduction: str = "mean", *, weight:
     shape = getattr(targets, "shape", None)
     if shape is not None and tuple(shape) == (n, classes) and classes > 1:  # class probabilities
         with autograd.scope(LossScope("cross_entropy")):
-            p = targets.detach() if isinstance(targets, Tensor) else Tensor(np.asarray(to_numpy(targets)),
-                                                                            device=x.device)
+            # a target that needs a gradient gets one, as in PyTorch
+            p = targets if isinstance(targets, Tensor) else Tensor(np.asarray(to_numpy(targets)), device=x.device)
             p = p.astype(x.dtype)
             if label_smoothing:
                 p = p * (1.0 - label_smoothing) + label_smoothing / classes

@@ -35,11 +35,11 @@ _REDUCTIONS = ("mean", "sum", "none")
 def _target(target: Any, like: Tensor, name: str) -> Tensor:
     """``target`` as a constant Tensor of ``like``'s float dtype and device, with exactly its shape.
 
-    A Tensor that needs no gradient is used as it is, so pictures show the learner's own
-    target (its label, its variable name in the REPL); one that needs a gradient is detached.
+    A Tensor is used as it is, so pictures show the learner's own target (its label, its
+    variable name in the REPL), and a target that needs a gradient gets one, as in PyTorch.
     """
     if isinstance(target, Tensor):
-        t = target.detach() if target.requires_grad else target
+        t = target
     elif hasattr(target, "__cuda_array_interface__"):  # a CuPy array: keep it on its device
         t = Tensor(target, device=like.device)
     else:

@@ -7,11 +7,11 @@ gradient per input. Broadcasting is undone by the single `unbroadcast` helper.
 steps through a graph. Everything a Tensor can do that is not here is a composite
 of these (minigrad/composites.py, minigrad/shaping.py).
 
-    base.py         Function, unbroadcast, axis helpers, ShapeError
+    base.py         Function, unbroadcast, axis helpers, the error types (ShapeError, ArgumentError, ...)
     elementwise.py  arithmetic, powers, exp/log/trig/erf..., the zero-gradient step functions
-    reduce.py       sum, mean, max, cumsum, cumprod
+    reduce.py       sum, mean, max, min, cumsum, cumprod, logcumsumexp
     linalg.py       matmul
-    shape.py        reshape, transpose, expand, cat, stack
+    shape.py        clone, reshape, transpose, expand, cat, stack
     index.py        a[index], where, gather, scatter
     fused.py        softmax, log_softmax, cross_entropy: one op each, for stability and speed
     device.py       to(device), astype(dtype)
@@ -21,8 +21,8 @@ of these (minigrad/composites.py, minigrad/shaping.py).
 """
 from __future__ import annotations
 
-from .base import (Function, ShapeError, ZeroGradient, expand_reduced, normalize_axes, normalize_axis, prod,
-                   rule_text, unbroadcast)
+from .base import (ArgumentError, DTypeError, Function, RangeError, ShapeError, ZeroGradient, expand_reduced,
+                   normalize_axes, normalize_axis, prod, rule_text, unbroadcast)
 from .conv import (Conv1d, Conv2d, Conv3d, ConvNd, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d,
                    ConvTransposeNd)
 from .device import AsType, ToDevice
@@ -36,8 +36,8 @@ from .index import (Gather, GetItem, Scatter, Where, along_axis, check_gather_in
 from .linalg import MatMul
 from .pool import (AvgPool1d, AvgPool2d, AvgPool3d, AvgPoolNd, MaxPool1d, MaxPool2d, MaxPool3d, MaxPoolNd, MaxUnpool,
                    Pad)
-from .reduce import Cumprod, Cumsum, Max, Mean, Sum, running_extreme_indices
-from .shape import Cat, Expand, Reshape, Stack, Transpose
+from .reduce import Cumprod, Cumsum, LogCumSumExp, Max, Mean, Min, Sum, running_extreme_indices
+from .shape import Cat, Clone, Expand, Reshape, Stack, Transpose
 
 
 def primitives() -> dict[str, type]:

@@ -20,6 +20,20 @@ class ShapeError(ValueError, RuntimeError):
     """
 
 
+class ArgumentError(ValueError, RuntimeError):
+    """A bad argument to an op (clamp with no bounds, shifts without dims, an int to a negative power):
+    a `RuntimeError` as PyTorch raises it, and a `ValueError` as Python code expects."""
+
+
+class DTypeError(TypeError, RuntimeError):
+    """An op that does not take this dtype (a shift of floats): PyTorch's `RuntimeError`, Python's `TypeError`."""
+
+
+class RangeError(IndexError, RuntimeError):
+    """A count or position outside what the tensor has (topk's k, a 0-d tensor's axis): an `IndexError`,
+    and PyTorch's `RuntimeError`."""
+
+
 def unbroadcast(grad: Any, shape: tuple) -> Any:
     """Sum ``grad`` back down to ``shape``: the adjoint of NumPy broadcasting.
 

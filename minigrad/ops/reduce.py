@@ -1,6 +1,6 @@
 """Reductions and scans: sum, mean, max over axes; cumulative sum and product along one axis.
 
-min, var, std, logsumexp, norm, cummax and the rest are composites (minigrad/composites.py).
+var, std, logsumexp, norm, cummax and the rest are composites (minigrad/composites.py).
 """
 from __future__ import annotations
 
@@ -54,9 +54,11 @@ class Max(Function):
 
     name, formulas = "max", ("g at the argmax, 0 elsewhere",)
 
+    reduce = "max"
+
     def forward(self, xp, a, axis, keepdims):
         axes = normalize_axes(axis, a.ndim)
-        out = a.max(axis=axes, keepdims=True)
+        out = getattr(a, self.reduce)(axis=axes, keepdims=True)
         self.saved = (a, out, axes)
         return out if keepdims else (out.reshape(()) if axes is None else xp.squeeze(out, axis=axes))
 
@@ -66,6 +68,12 @@ class Max(Function):
         count = mask.sum(axis=axes, keepdims=True).astype(g.dtype)  # an int64 count would upcast g to float64
         g = expand_reduced(g, a.shape, axes, self.params["keepdims"])
         return (mask * (g / count),)
+
+
+class Min(Max):
+    """Min over axes, as `Max` (not -max(-x): that overflows int8's -128 and is wrong for unsigned and bool)."""
+
+    name, formulas, reduce = "min", ("g at the argmin, 0 elsewhere",), "min"
 
 
 class Cumsum(Function):
@@ -105,6 +113,40 @@ class Cumprod(Function):
         rows = xp.where(eye, xp.ones((), dtype=a.dtype), a[..., None, :])
         partial = xp.cumprod(rows, axis=-1) * xp.triu(xp.ones((n, n), dtype=a.dtype))
         grad = (partial * gl[..., None, :]).sum(axis=-1)
+        return (xp.moveaxis(grad, -1, axis),)
+
+
+class LogCumSumExp(Function):
+    """log(cumsum(e^x)) along ``axis``, one log-add-exp at a time: an early small term next to a later huge one
+    keeps its digits (taking out one maximum for the whole axis rounds it away in float32).
+
+    d out_j / d x_i = e^(x_i - out_j) for i <= j (a softmax over the prefix), so backward forms
+    the n×n table of those weights: O(n²) along the axis, as `Cumprod`.
+    """
+
+    name, formulas = "logcumsumexp", ("sum over j >= i of g_j * e^(a_i - out_j)",)
+
+    def forward(self, xp, a, axis):
+        x = xp.moveaxis(a, axis, -1)
+        out = xp.empty_like(x)
+        if x.shape[-1]:
+            out[..., 0] = x[..., 0]
+        with np.errstate(invalid="ignore"):  # -inf + -inf inside logaddexp: the answer, -inf, is still right
+            for j in range(1, x.shape[-1]):  # CuPy has no ufunc accumulate: a loop over the axis
+                out[..., j] = xp.logaddexp(out[..., j - 1], x[..., j])
+        out = xp.moveaxis(out, -1, axis)
+        self.saved = (a, out)
+        return out
+
+    def backward(self, g):
+        xp, axis = self.xp, self.params["axis"]
+        a, out = (xp.moveaxis(v, axis, -1) for v in self.saved)
+        n = a.shape[-1]
+        later = xp.triu(xp.ones((n, n), dtype=bool))  # row i, column j: j >= i
+        with np.errstate(invalid="ignore", over="ignore"):
+            weights = xp.where(later, xp.exp(a[..., :, None] - out[..., None, :]), 0)
+        weights = xp.where(xp.isnan(weights), 0, weights)  # -inf - (-inf): an input that adds nothing
+        grad = (weights * xp.moveaxis(g, axis, -1)[..., None, :]).sum(axis=-1)
         return (xp.moveaxis(grad, -1, axis),)
 
 

@@ -8,6 +8,18 @@ from __future__ import annotations
 from .base import Function, ShapeError, unbroadcast
 
 
+class Clone(Function):
+    """A copy of the data (PyTorch's clone): later in-place edits of either leave the other alone."""
+
+    name, formulas, saves_inputs = "clone", ("g",), False
+
+    def forward(self, xp, a):
+        return a.copy()
+
+    def backward(self, g):
+        return (g,)
+
+
 class Reshape(Function):
     name, formulas, saves_inputs = "reshape", ("g reshaped back",), False
 
