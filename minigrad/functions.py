@@ -70,19 +70,16 @@ def meshgrid(*tensors: Any, indexing: str = "ij") -> tuple:
     """Coordinate grids from 1-D tensors: ``indexing="ij"`` (matrix, PyTorch's default) or ``"xy"`` (Cartesian)."""
     items = list(tensors[0]) if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)) else list(tensors)
     if indexing not in ("ij", "xy"):
-        raise ValueError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
+        raise ops.ArgumentError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
     items = [t if isinstance(t, Tensor) else Tensor(t) for t in items]
-    if indexing == "xy" and len(items) >= 2:
-        items[0], items[1] = items[1], items[0]
     shape = tuple(t.size for t in items)
     grids = []
     for i, t in enumerate(items):
         view = [1] * len(items)
         view[i] = t.size
         grids.append(t.reshape(*view).expand(*shape))
-    if indexing == "xy" and len(items) >= 2:
+    if indexing == "xy" and len(items) >= 2:  # Cartesian: the first two axes of the matrix grids swapped
         grids = [g.swapaxes(0, 1) for g in grids]
-        grids[0], grids[1] = grids[1], grids[0]
     return tuple(grids)
 
 

@@ -408,6 +408,9 @@ class Tensor(MathOps, ReduceOps, ShapeOps, InPlaceOps):
 
     def __getitem__(self, index: Any) -> "Tensor":
         index = raw_index(index, self.device)
+        split = ops.split_int_picks(index)
+        if split is not None:  # x[1, :, idx]: PyTorch's places for idx's axes, not NumPy's
+            return self[split[0]][split[1]]
         if self.device != "cpu":
             ops.check_index_bounds(index, self.shape)
         return apply(ops.GetItem, self, index=index)

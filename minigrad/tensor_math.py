@@ -154,7 +154,7 @@ class MathOps:
             q = self // other  # exact in integers (a float quotient rounds 2**64 - 1): floor, then toward 0
             return q._where((q < 0) & (q * other != self), q + 1, q)
         q = self / other
-        return q.trunc() if q.dtype == self.dtype or self.dtype.kind == "f" else q.trunc().astype(self.dtype)
+        return q.trunc()  # the promoted dtype, as PyTorch: int / float is a float
 
     def pow(self, exponent: Any) -> Any:
         return self ** exponent
@@ -196,7 +196,7 @@ class MathOps:
 
     def minimum(self, other: Any) -> Any:
         """Elementwise min; a tie sends half the gradient each way (as `maximum`)."""
-        return -((-self).maximum(-lift(other, self)))
+        return binary(ops.Minimum, self, lift(other, self))
 
     def clamp(self, min: Any = None, max: Any = None) -> Any:  # noqa: A002 - PyTorch's names
         """Limit to [min, max]: the gradient passes where min <= x <= max, the bounds where they win."""

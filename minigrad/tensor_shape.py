@@ -225,8 +225,9 @@ class ShapeOps:
         index = _index_array(index, self)
         if not isinstance(src, dispatch.Tensor):
             src = constant(array_module(self._data).full(index.shape, src, dtype=self.dtype))
-        elif src.dtype != self.dtype:
-            src = src.astype(self.dtype)
+        elif src.dtype != self.dtype:  # PyTorch refuses too: a silent cast would round src without saying so
+            raise ops.DTypeError(f"scatter: src has dtype {src.dtype}, the tensor {self.dtype}; "
+                                 f"cast one of them (src.astype({self.dtype}))")
         ops.check_gather_index("scatter", self._data, index, axis, src._data)
         return apply(ops.Scatter, self, src, axis=axis, index=index, add=add)
 

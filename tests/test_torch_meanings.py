@@ -125,3 +125,36 @@ def test_randint_and_empty_follow_pytorch_signatures():
     assert r.dtype == np.int64 and r.shape == (50,) and 3 <= r.numpy().min() and r.numpy().max() < 7
     assert mg.randint(5, (2, 2)).shape == (2, 2)
     assert mg.empty(2, 3).shape == (2, 3)
+
+
+def test_integers_and_index_arrays_mixed_index_as_pytorch():
+    # NumPy would count the 1 as an index array too and move idx's axes to the front
+    x = np.arange(2 * 5 * 6 * 4, dtype=np.float64).reshape(2, 5, 6, 4)
+    idx = np.array([[0, 2, 3]])
+    want = torch.tensor(x)[1, :, 1:5:2, torch.tensor(idx)]
+    t = mg.Tensor(x, requires_grad=True)
+    got = t[1, :, 1:5:2, mg.Tensor(idx)]
+    assert got.shape == tuple(want.shape) == (5, 2, 1, 3)
+    np.testing.assert_array_equal(got.numpy(), want.numpy())
+    got.sum().backward()
+    assert t.grad.numpy().sum() == got.size
+    # a tuple inside the index is a list of positions
+    want = torch.tensor(x)[1, (2, 1, 0), None, (1, 2, 3)]
+    assert mg.Tensor(x)[1, (2, 1, 0), None, (1, 2, 3)].tolist() == want.tolist()
+
+
+def test_minimum_of_extreme_integers_and_meshgrid_xy():
+    a = mg.Tensor(np.array([0, -2**31], np.int32))
+    assert a.minimum(mg.Tensor(np.array([-2**31, 0], np.int32))).tolist() == [-2**31, -2**31]
+    grids = mg.meshgrid(mg.Tensor([0.0, 1.0, 2.0]), mg.Tensor([3.0, 4.0, 5.0, 6.0]), indexing="xy")
+    want = torch.meshgrid(torch.tensor([0.0, 1.0, 2.0]), torch.tensor([3.0, 4.0, 5.0, 6.0]), indexing="xy")
+    for g, w in zip(grids, want):
+        np.testing.assert_array_equal(g.numpy(), w.numpy())
+
+
+def test_trunc_division_keeps_the_promoted_dtype_and_scatter_refuses_a_cast():
+    q = mg.Tensor(np.array([5, -7], np.int32)).div(mg.Tensor(np.array([-2.0], np.float32)), rounding_mode="trunc")
+    assert q.dtype == np.float32 and q.tolist() == [-2.0, 3.0]
+    x = mg.zeros(3, dtype=np.float16)
+    with pytest.raises(RuntimeError):
+        x.scatter(0, mg.Tensor([0, 1]), mg.ones(2))

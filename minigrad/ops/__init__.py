@@ -28,11 +28,11 @@ from .conv import (Conv1d, Conv2d, Conv3d, ConvNd, ConvTranspose1d, ConvTranspos
 from .device import AsType, ToDevice
 from .einsum import Einsum
 from .elementwise import (Abs, Acos, Acosh, Add, Asin, Asinh, Atan, Atanh, Ceil, Cos, Div, Erf, Exp, Expm1, Floor,
-                          FloorDivide, Log, Log1p, Maximum, Mul, Neg, Pow, PowScalar, ReLU, Remainder, Round,
-                          RootOfSquares, Sigmoid, Sign, Sin, Sqrt, Sub, Tanh, Trunc)
+                          FloorDivide, Log, Log1p, Maximum, Minimum, Mul, Neg, Pow, PowScalar, ReLU, Remainder,
+                          RootOfSquares, Round, Sigmoid, Sign, Sin, Sqrt, Sub, Tanh, Trunc)
 from .fused import CrossEntropy, LogSoftmax, Softmax
 from .index import (Gather, GetItem, Scatter, Where, along_axis, check_gather_index, check_index_bounds,
-                    raw_index)
+                    raw_index, split_int_picks)
 from .linalg import MatMul
 from .pool import (AvgPool1d, AvgPool2d, AvgPool3d, AvgPoolNd, MaxPool1d, MaxPool2d, MaxPool3d, MaxPoolNd, MaxUnpool,
                    Pad)

@@ -128,6 +128,22 @@ class Maximum(Function):
                 unbroadcast(g * (1 - wa), b.shape) if self.needs[1] else None)
 
 
+class Minimum(Maximum):
+    """Elementwise min of two tensors, as `Maximum` (not -max(-a, -b): -(-2**31) overflows int32)."""
+
+    name, formulas = "minimum", ("g * [a < b]", "g * [b < a]")
+
+    def forward(self, xp, a, b):
+        self.saved = (a, b)
+        return xp.minimum(a, b)
+
+    def backward(self, g):
+        a, b = self.saved
+        wa = (a < b).astype(g.dtype) + (a == b).astype(g.dtype) * 0.5
+        return (unbroadcast(g * wa, a.shape) if self.needs[0] else None,
+                unbroadcast(g * (1 - wa), b.shape) if self.needs[1] else None)
+
+
 class Remainder(Function):
     """``a % b`` with the sign of the divisor (Python's and PyTorch's remainder): a - floor(a/b) b."""
 

@@ -152,8 +152,8 @@ class Scatter(Function):
 
 def raw_index(index: Any, device: str = "cpu") -> Any:
     """An index with Tensors and lists replaced by arrays on ``device`` (integer/boolean arrays index like NumPy)."""
-    if isinstance(index, tuple):
-        return tuple(raw_index(i, device) for i in index)
+    if isinstance(index, tuple):  # a tuple inside the index tuple is a list of positions, as in NumPy and PyTorch
+        return tuple(raw_index(list(i) if isinstance(i, tuple) else i, device) for i in index)
     if isinstance(index, list):
         index = np.asarray(index) if index else np.zeros(0, dtype=np.intp)  # [] selects nothing, as in NumPy
     if is_node(index):
@@ -166,6 +166,31 @@ def raw_index(index: Any, device: str = "cpu") -> Any:
     if getattr(index, "ndim", None) == 0 and getattr(index, "dtype", None) is not None and index.dtype.kind in "iu":
         index = int(index)  # a 0-d integer array picks one element, as an int does (CuPy would want a sync anyway)
     return index
+
+
+def split_int_picks(index: Any) -> tuple | None:
+    """PyTorch's order when integers and index arrays mix, as two indexings: the integers first, then the arrays.
+
+    NumPy counts ``x[1, :, idx]``'s 1 as an index array too, so the picked axes, no longer side by side,
+    go first; PyTorch drops the integer's axis first, so idx's axes stay where idx is. None if no mix.
+    """
+    if not isinstance(index, tuple):
+        return None
+    def is_int(p: Any) -> bool:
+        return isinstance(p, (int, np.integer)) and not isinstance(p, (bool, np.bool_))
+    if not (any(is_int(p) for p in index) and any(getattr(p, "ndim", 0) > 0 for p in index)):
+        return None
+    first, then = [], []
+    for p in index:
+        if is_int(p):
+            first.append(p)
+        elif getattr(p, "ndim", 0) > 0:  # a boolean mask covers as many axes as it has
+            first.extend([slice(None)] * (p.ndim if p.dtype.kind == "b" else 1))
+            then.append(p)
+        else:  # a slice, None or Ellipsis: applied once, by the first indexing
+            first.append(p)
+            then.append(p if p is Ellipsis else slice(None))
+    return tuple(first), tuple(then)
 
 
 def check_index_bounds(index: Any, shape: tuple) -> None:
