@@ -197,8 +197,13 @@ class ShapeOps:
                 value: Any = None, reduce: str | None = None) -> Any:
         """A copy with ``src`` (a tensor, or ``value``) written at ``index`` along ``axis`` (PyTorch's scatter;
         ``reduce="add"`` adds instead)."""
+        if reduce == "multiply":  # PyTorch's older spelling of scatter_reduce(..., "prod")
+            src = value if src is None else src
+            if not isinstance(src, dispatch.Tensor):
+                src = constant(array_module(self._data).full(_index_array(index, self).shape, src, dtype=self.dtype))
+            return self.scatter_reduce(axis if dim is None else dim, index, src, "prod")
         if reduce not in (None, "add"):
-            raise ValueError(f"scatter: reduce must be None or 'add', got {reduce!r} (see scatter_reduce)")
+            raise ops.ArgumentError(f"scatter: reduce must be None, 'add' or 'multiply', got {reduce!r}")
         return self._scatter(axis if dim is None else dim, index, value if src is None else src, add=reduce == "add")
 
     def scatter_add(self, axis: int | None = None, index: Any = None, src: Any = None, *,
@@ -208,10 +213,19 @@ class ShapeOps:
 
     def scatter_reduce(self, axis: int | None = None, index: Any = None, src: Any = None, reduce: str = "sum",
                        include_self: bool = True, *, dim: int | None = None) -> Any:
-        """``reduce`` ("sum" or "mean") the values of ``src`` into ``index`` along ``axis``."""
+        """``reduce`` ("sum", "mean", "prod", "amax", "amin") the values of ``src`` into ``index`` along ``axis``."""
         axis = axis if dim is None else dim
+        if reduce in ("prod", "amax", "amin"):
+            axis = ops.normalize_axis(axis, self.ndim)
+            index = _index_array(index, self)
+            if src.dtype != self.dtype:
+                raise ops.DTypeError(f"scatter_reduce: src has dtype {src.dtype}, the tensor {self.dtype}")
+            ops.check_gather_index("scatter_reduce", self._data, index, axis, src._data)
+            return apply(ops.ScatterReduce, self, src, axis=axis, index=index, reduce=reduce,
+                         include_self=include_self)
         if reduce not in ("sum", "mean"):
-            raise ValueError(f"scatter_reduce: minigrad has reduce='sum' and 'mean', not {reduce!r}")
+            raise ops.ArgumentError(f"scatter_reduce: reduce must be 'sum', 'prod', 'mean', 'amax' or 'amin', "
+                                    f"not {reduce!r}")
         base = self if include_self else self.scatter(axis, index, 0.0)
         total = base.scatter_add(axis, index, src)
         if reduce == "sum":

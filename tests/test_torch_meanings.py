@@ -158,3 +158,21 @@ def test_trunc_division_keeps_the_promoted_dtype_and_scatter_refuses_a_cast():
     x = mg.zeros(3, dtype=np.float16)
     with pytest.raises(RuntimeError):
         x.scatter(0, mg.Tensor([0, 1]), mg.ones(2))
+
+
+@pytest.mark.parametrize("mode", ["nearest", "nearest-exact"])
+def test_nearest_interpolation_resizes_integer_images(mode):
+    x = np.random.default_rng(0).integers(0, 255, (1, 2, 9, 7)).astype(np.uint8)
+    got = F.interpolate(mg.Tensor(x), size=(4, 5), mode=mode)
+    want = torch.nn.functional.interpolate(torch.tensor(x), size=(4, 5), mode=mode)
+    assert got.dtype == np.uint8
+    np.testing.assert_array_equal(got.numpy(), want.numpy())
+
+
+def test_scatter_reduce_names_its_reductions_and_scatter_multiplies():
+    x, idx = mg.ones(2, 3), mg.Tensor([[0, 0, 2]])
+    with pytest.raises(RuntimeError):
+        x.scatter_reduce(0, idx, x, "INVALID")
+    got = mg.full((2, 3), 2.0).scatter(1, mg.Tensor([[0, 0], [1, 2]]), 3.0, reduce="multiply")
+    want = torch.full((2, 3), 2.0).scatter(1, torch.tensor([[0, 0], [1, 2]]), 3.0, reduce="multiply")
+    np.testing.assert_array_equal(got.numpy(), want.numpy())

@@ -47,8 +47,8 @@ def interpolate(input: Any, size: Any = None, scale_factor: Any = None, mode: st
                          f"(linear, bilinear, trilinear), not {mode!r}")
     if (size is None) == (scale_factor is None):
         raise ValueError(f"{op}: give exactly one of size or scale_factor")
-    if x.dtype.kind != "f":
-        raise TypeError(f"{op}: input must be floating point, got dtype {x.dtype}")
+    if x.dtype.kind != "f" and mode in _LINEAR:  # nearest only picks pixels: any dtype (an image's uint8) will do
+        raise TypeError(f"{op}: mode {mode!r} needs a floating-point input, got dtype {x.dtype}")
     in_sizes = tuple(x.shape[2:])
     if size is not None:
         out_sizes = ints(size, spatial, "size", op, 1)

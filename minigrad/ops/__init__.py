@@ -31,7 +31,7 @@ from .elementwise import (Abs, Acos, Acosh, Add, Asin, Asinh, Atan, Atanh, Ceil,
                           FloorDivide, Log, Log1p, Maximum, Minimum, Mul, Neg, Pow, PowScalar, ReLU, Remainder,
                           RootOfSquares, Round, Sigmoid, Sign, Sin, Sqrt, Sub, Tanh, Trunc)
 from .fused import CrossEntropy, LogSoftmax, Softmax
-from .index import (Gather, GetItem, Scatter, Where, along_axis, check_gather_index, check_index_bounds,
+from .index import (Gather, GetItem, Scatter, ScatterReduce, Where, along_axis, check_gather_index, check_index_bounds,
                     raw_index, split_int_picks)
 from .linalg import MatMul
 from .pool import (AvgPool1d, AvgPool2d, AvgPool3d, AvgPoolNd, MaxPool1d, MaxPool2d, MaxPool3d, MaxPoolNd, MaxUnpool,

@@ -150,6 +150,76 @@ class Scatter(Function):
         return ga, gs
 
 
+class ScatterReduce(Function):
+    """PyTorch's scatter_reduce with "prod", "amax" or "amin": each place of ``a`` that ``index`` names becomes
+    the product / max / min of the ``src`` values landing there (and of its own value, with ``include_self``).
+
+    amax/amin send g to the winners, split evenly between ties, as PyTorch (which, with include_self=False,
+    still counts the tensor's own equal value in the split, so its shares add up to less than g; here they
+    add up to g). prod sends each factor g times
+    the product of the other factors, counted with the zeros (no division by 0: a lone 0 gets the rest's product).
+    """
+
+    name, formulas = "scatter_reduce", ("g * d out/d a (winners, or the other factors)", "g at index, the same")
+
+    def forward(self, xp, a, src, axis, index, reduce, include_self):
+        where = along_axis(xp, index, axis)
+        picked = src[tuple(slice(0, n) for n in index.shape)]
+        hit = xp.zeros(a.shape, dtype=bool)
+        hit[where] = True
+        out = a.copy()
+        if not include_self:  # the places index names start from the reduction's identity
+            out[hit] = _identity(reduce, a.dtype)
+        _reduce_at(xp, reduce, out, where, picked)
+        self.saved = (a, picked, out, where, hit, src.shape)
+        return out
+
+    def backward(self, g):
+        a, picked, out, where, hit, src_shape = self.saved
+        xp = self.xp
+        self_in = ~hit if not self.params["include_self"] else xp.ones(a.shape, dtype=bool)
+        if self.params["reduce"] == "prod":
+            zeros = ((a == 0) & self_in).astype(np.int64)
+            _reduce_at(xp, "sum", zeros, where, (picked == 0).astype(np.int64))
+            rest = xp.where(self_in & (a != 0), a, xp.ones((), dtype=a.dtype))  # product of the nonzero factors
+            _reduce_at(xp, "prod", rest, where, xp.where(picked != 0, picked, xp.ones((), dtype=a.dtype)))
+
+            def others(v: Any, o: Any, z: Any, r: Any) -> Any:  # the product of the factors other than v
+                return xp.where(v != 0, o / xp.where(v != 0, v, 1), xp.where(z == 1, r, 0))
+            ga = xp.where(self_in, others(a, out, zeros, rest), 0) * g
+            gs_part = others(picked, out[where], zeros[where], rest[where]) * g[where]
+        else:
+            won_self = self_in & (a == out)
+            won_src = picked == out[where]
+            count = won_self.astype(g.dtype)
+            _reduce_at(xp, "sum", count, where, won_src.astype(g.dtype))
+            share = g / xp.where(count > 0, count, 1)
+            ga = xp.where(won_self, share, 0)
+            gs_part = xp.where(won_src, share[where], 0)
+        gs = xp.zeros(src_shape, dtype=g.dtype)
+        gs[tuple(slice(0, n) for n in picked.shape)] = gs_part
+        return (ga.astype(g.dtype, copy=False) if self.needs[0] else None, gs if self.needs[1] else None)
+
+
+def _identity(reduce: str, dtype: Any) -> Any:
+    if reduce == "prod":
+        return 1
+    info = np.finfo(dtype) if np.dtype(dtype).kind == "f" else np.iinfo(dtype)
+    big = np.inf if np.dtype(dtype).kind == "f" else info.max
+    return -big if reduce == "amax" and np.dtype(dtype).kind == "f" else info.min if reduce == "amax" else big
+
+
+def _reduce_at(xp: Any, reduce: str, target: Any, where: tuple, values: Any) -> None:
+    """``target[where] (op)= values`` with repeated places combining (NumPy's ufunc.at; on CuPy via the host)."""
+    ufunc = {"sum": np.add, "prod": np.multiply, "amax": np.maximum, "amin": np.minimum}[reduce]
+    if xp is np:
+        ufunc.at(target, where, values)
+        return
+    host = xp.asnumpy(target)  # CuPy has no multiply.at: one round trip, fine for a teaching engine
+    ufunc.at(host, tuple(xp.asnumpy(w) for w in where), xp.asnumpy(values))
+    target[...] = xp.asarray(host)
+
+
 def raw_index(index: Any, device: str = "cpu") -> Any:
     """An index with Tensors and lists replaced by arrays on ``device`` (integer/boolean arrays index like NumPy)."""
     if isinstance(index, tuple):  # a tuple inside the index tuple is a list of positions, as in NumPy and PyTorch
