@@ -17,9 +17,10 @@ open in the caller's session.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import numpy as np
 
@@ -40,11 +41,37 @@ def _figure(width: float = 6.4, height: float = 4.2) -> Any:
     return fig
 
 
+_drawing = True  # False inside `not_drawn()`
+
+
+@contextlib.contextmanager
+def not_drawn() -> Iterator[None]:
+    """Inside this block figures are built but neither rendered nor written; each function still returns its path.
+
+    For checking a lesson's numbers quickly (``minigrad lesson N --check --no-pictures``):
+    rendering and PNG encoding take about a quarter of a lesson's time, and no claim
+    depends on them.
+    """
+    global _drawing
+    before, _drawing = _drawing, False
+    try:
+        yield
+    finally:
+        _drawing = before
+
+
+def drawing() -> bool:
+    """False inside `not_drawn()`: figures are not being written."""
+    return _drawing
+
+
 def save_figure(fig: Any, path: str | os.PathLike, dpi: int = 100) -> str:
     """Write ``fig`` to ``path`` as PNG through a temporary file and a rename; return the path."""
     target = Path(path)
     if target.suffix.lower() != ".png":
         raise ValueError(f"plots are written as PNG: {str(path)!r} should end in .png")
+    if not _drawing:
+        return str(target)
     with atomic_open(target) as f:
         fig.savefig(f, format="png", dpi=dpi)
     return str(target)
