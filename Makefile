@@ -33,11 +33,13 @@ run: $(RUN_STAMP)
 
 # One BLAS thread: the suite's matrices are small, and on a busy 2-core machine
 # multithreaded OpenBLAS spins and slows small products by 10x or more.
-# Two pytest workers: the suite is CPU-bound and independent tests share nothing.
+# Two pytest workers: the suite is CPU-bound and independent tests share nothing;
+# work stealing, because the lesson runs take seconds and most tests milliseconds,
+# so a fixed split can leave one worker with the long tail.
 # ruff first (its rules are in pyproject.toml): a lint error fails the run in a second.
 test: $(TEST_STAMP)
 	$(BIN)/ruff check .
-	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n 2
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n 2 --dist worksteal
 
 bench: $(BENCH_STAMP)
 	$(BIN)/python -m benchmarks

@@ -185,7 +185,7 @@ def test_default_device_cuda(cuda):
 def test_lessons_run_with_cuda_as_default_device(cuda, number, tmp_path):
     """Lessons build Tensors from NumPy arrays and feed them to models: under :device cuda both must be on the GPU."""
     mg.set_default_device("cuda")  # the fixture puts "cpu" back
-    report = mg.lessons.run_lesson(number, tmp_path, capture=True)
+    report = mg.lessons.run_lesson(number, tmp_path, capture=True, pictures=False)  # plots: test_plots_of_cuda_values
     assert report.ok, "\n".join(r.describe() for r in report.results if not r.ok)
 
 
