@@ -16,7 +16,6 @@ import shutil
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from minigrad.lessons import reflow, short_title  # noqa: F401 - reflow: the REPL's too
 
 from ..namespace import build_namespace
 from ..registry import CommandError, command
@@ -62,7 +61,7 @@ def list_command(session: Session, progress: Progress) -> None:
         key = str(lesson.number)
         mark = "✓" if key in progress.done else ("→" if key == progress.lesson else " ")
         usual = f"~{lesson.runtime:.0f} s" if lesson.runtime else ""
-        session.print(f" {mark} {lesson.number:>2}  {usual:>5}  {short_title(lesson.title)}")
+        session.print(f" {mark} {lesson.number:>2}  {usual:>5}  {_lessons_module().short_title(lesson.title)}")
     session.print(paint("open one with :lesson N; ✓ walked to the end, → where you are", "grey"))
 
 
@@ -189,7 +188,8 @@ def walk(session: Session, lesson: Any, progress: Progress, start: int, stop_eac
     seed = f"; seed {state.seed}" if state.seed is not None else ""
     session.print(paint(f"(pictures go to {out}/{seed})", "grey"))
     # in the toolbar: "3 Forward and backward propagation: …" (the number once, no "Lesson 3 —")
-    lesson_name = f"{lesson.number} {short_title(lesson.title)}" if lesson.number is not None else lesson.title
+    number = lesson.number
+    lesson_name = f"{number} {_lessons_module().short_title(lesson.title)}" if number is not None else lesson.title
     index = start
     last_exercise: Any = None
     while index < total:
