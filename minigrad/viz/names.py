@@ -19,21 +19,10 @@ import numpy as np
 
 from ..autograd import is_node, topological_order
 from ..backend import to_numpy
+from .arith import fmt
 
 INFIX = {"+", "-", "*", "/", "**", "@"}
 NON_COMMUTATIVE = {"-", "/", "**", "@"}  # pictures spell these out (n1 - y) so the operand order shows
-
-
-def fmt(x: Any, digits: int = 6) -> str:
-    """A number as a learner reads it: ``digits`` significant digits, no trailing noise."""
-    if isinstance(x, bool) or not isinstance(x, (int, float)):
-        try:
-            x = float(x)
-        except (TypeError, ValueError):
-            return str(x)
-    if x == 0:
-        return "0"
-    return f"{x:.{digits}g}"
 
 
 def is_tensor(node: Any) -> bool:
