@@ -299,11 +299,21 @@ class Adam(Optimizer):
             return
         if self.weight_decay:
             g = g + self.weight_decay * p.data
+        # the same arithmetic through one scratch array: a temporary per operation costs more than
+        # the arithmetic itself for arrays of this size (allocation and first-touch page faults)
+        tmp = xp.multiply(g, 1.0 - b1)
         m *= b1
-        m += (1.0 - b1) * g
+        m += tmp
+        xp.multiply(g, g, out=tmp)
+        tmp *= 1.0 - b2
         v *= b2
-        v += (1.0 - b2) * (g * g)
-        p.data -= step * m / (xp.sqrt(v / c2) + self.eps)
+        v += tmp
+        xp.divide(v, c2, out=tmp)
+        xp.sqrt(tmp, out=tmp)
+        tmp += self.eps
+        xp.divide(m, tmp, out=tmp)
+        tmp *= step
+        p.data -= tmp
 
 
 # -- gradient clipping ---------------------------------------------------------------------------------
