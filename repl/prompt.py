@@ -18,9 +18,8 @@ from prompt_toolkit.application.current import get_app
 from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
 from prompt_toolkit.history import FileHistory, History, InMemoryHistory
 from prompt_toolkit.key_binding import KeyBindings
-from prompt_toolkit.lexers import PygmentsLexer
+from prompt_toolkit.lexers import Lexer, PygmentsLexer, SimpleLexer
 from prompt_toolkit.styles import Style
-from pygments.lexers.python import PythonLexer
 
 from .completion import ReplCompleter
 from .console import is_complete
@@ -32,6 +31,30 @@ STYLE = Style.from_dict({
     "bottom-toolbar": "bg:#303040 #c0c0c0 noreverse",
     "bottom-toolbar.value": "bg:#303040 #ffffff bold noreverse",
 })
+
+
+class PythonHighlighter(Lexer):
+    """Python highlighting through pygments, loaded when the first character is typed.
+
+    Importing pygments' Python lexer and compiling its regular expressions costs about a
+    tenth of the REPL's start-up, and the first prompt is empty: nothing to colour yet.
+    """
+
+    def __init__(self) -> None:
+        self._lexer: Lexer | None = None
+        self._plain = SimpleLexer()
+
+    def lex_document(self, document):  # type: ignore[no-untyped-def]
+        if self._lexer is None:
+            if not document.text:
+                return self._plain.lex_document(document)
+            from pygments.lexers.python import PythonLexer
+
+            self._lexer = PygmentsLexer(PythonLexer)
+        return self._lexer.lex_document(document)
+
+    def invalidation_hash(self) -> object:
+        return (id(self), self._lexer is not None)
 
 
 def should_run(text: str) -> bool:
@@ -170,7 +193,7 @@ def run_interactive(session: Session, history_file: str) -> int:
         message=">>> ",
         multiline=True,
         prompt_continuation=lambda width, line_number, wrapped: "... ",
-        lexer=PygmentsLexer(PythonLexer),
+        lexer=PythonHighlighter(),
         completer=ReplCompleter(session),
         complete_while_typing=False,
         history=history,
@@ -185,7 +208,7 @@ def run_interactive(session: Session, history_file: str) -> int:
     session.read_key = lambda: read_key(prompt.input)  # keys typed ahead of :step's first question count
     editor = PromptSession()  # its own session: prompt() keeps the options it was last given
     session.edit_text = lambda text: editor.prompt(
-        "edit> ", default=text, multiline=True, lexer=PygmentsLexer(PythonLexer),
+        "edit> ", default=text, multiline=True, lexer=PythonHighlighter(),
         prompt_continuation=lambda width, line_number, wrapped: "    > ",
         bottom_toolbar=" editing the lesson's code: Esc then Enter runs it · Ctrl-C cancels ")
     while True:

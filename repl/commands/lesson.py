@@ -37,6 +37,13 @@ class LessonState:
     lesson_names: set[str] = field(default_factory=set)
 
 
+def __getattr__(name: str):  # noqa: ANN202 - PEP 562
+    """``reflow`` and ``short_title`` are the lesson runner's, imported on first use (not at REPL start)."""
+    if name in ("reflow", "short_title"):
+        return getattr(_lessons_module(), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def _lessons_module():
     try:
         from minigrad import lessons
