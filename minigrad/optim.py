@@ -311,8 +311,7 @@ class Adam(Optimizer):
         xp.divide(v, c2, out=tmp)
         xp.sqrt(tmp, out=tmp)
         tmp += self.eps
-        xp.divide(m, tmp, out=tmp)
-        tmp *= step
+        xp.divide(step * m, tmp, out=tmp)  # step * m first, as the fused CUDA kernel computes it
         p.data -= tmp
 
 
