@@ -40,3 +40,17 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "gpu" in item.keywords and "device" not in getattr(item, "fixturenames", ()):
             item.add_marker(skip)
+
+
+@pytest.fixture
+def env(tmp_path):
+    """The environment of a REPL started by a test: a plain terminal, no colour, its own history and
+    progress files and home, this checkout's minigrad and repl even when started in another folder."""
+    e = dict(os.environ)
+    e.update(TERM="xterm", COLUMNS="120", LINES="40", NO_COLOR="1", PROMPT_TOOLKIT_NO_CPR="1",
+             MINIGRAD_HISTORY=str(tmp_path / "history"), MINIGRAD_PROGRESS=str(tmp_path / "progress.json"),
+             HOME=str(tmp_path), MPLBACKEND="Agg")
+    e.pop("MINIGRAD_DEVICE", None)
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    e["PYTHONPATH"] = os.pathsep.join(filter(None, [repo, e.get("PYTHONPATH", "")]))
+    return e

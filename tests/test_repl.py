@@ -25,18 +25,6 @@ def _grads() -> tuple[float, float, float]:
     return a.grad, b.grad, c.grad
 
 
-@pytest.fixture
-def env(tmp_path):
-    e = dict(os.environ)
-    e.update(TERM="xterm", COLUMNS="120", LINES="40", NO_COLOR="1", PROMPT_TOOLKIT_NO_CPR="1",
-             MINIGRAD_HISTORY=str(tmp_path / "history"), MINIGRAD_PROGRESS=str(tmp_path / "progress.json"),
-             HOME=str(tmp_path), MPLBACKEND="Agg")
-    e.pop("MINIGRAD_DEVICE", None)
-    # run this checkout's minigrad and repl even from another folder (the tests start it in tmp_path)
-    e["PYTHONPATH"] = os.pathsep.join(filter(None, [REPO, e.get("PYTHONPATH", "")]))
-    return e
-
-
 def start(env, cwd) -> "pexpect.spawn":
     child = pexpect.spawn(sys.executable, ["-m", "minigrad.cli"], env=env, cwd=str(cwd), encoding="utf-8",
                           dimensions=(40, 120), timeout=TIMEOUT)

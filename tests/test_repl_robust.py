@@ -12,18 +12,6 @@ import time
 
 import pytest
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-@pytest.fixture
-def env(tmp_path):
-    e = dict(os.environ)
-    e.update(TERM="xterm", COLUMNS="120", LINES="40", NO_COLOR="1", PROMPT_TOOLKIT_NO_CPR="1",
-             MINIGRAD_HISTORY=str(tmp_path / "history"), MINIGRAD_PROGRESS=str(tmp_path / "progress.json"),
-             HOME=str(tmp_path), MPLBACKEND="Agg")
-    e.pop("MINIGRAD_DEVICE", None)
-    e["PYTHONPATH"] = os.pathsep.join(filter(None, [REPO, e.get("PYTHONPATH", "")]))
-    return e
 
 
 def piped(env, tmp_path, script: bytes) -> subprocess.CompletedProcess:
