@@ -481,3 +481,22 @@ def make_cupy() -> tuple[types.ModuleType, types.ModuleType]:
 
 def is_device_array(x: Any) -> bool:
     return isinstance(x, ndarray)
+
+
+def install(monkeypatch: Any) -> types.ModuleType:
+    """A fresh fake CuPy as minigrad's "cuda" backend for one test (pytest's ``monkeypatch`` puts
+    everything back after it, the default device included); minigrad's seed, which seeds the fake's
+    cupy.random too, is reset to 0."""
+    import sys
+
+    import minigrad as mg
+    from minigrad import backend
+
+    cupy, cupyx = make_cupy()
+    monkeypatch.setattr(backend, "_cupy", cupy)
+    monkeypatch.setattr(backend, "_cupy_error", None)
+    monkeypatch.setitem(sys.modules, "cupy", cupy)
+    monkeypatch.setitem(sys.modules, "cupyx", cupyx)
+    monkeypatch.setattr(backend, "_default_device", "cpu")  # a test may switch it to "cuda"; put back after
+    mg.manual_seed(0)
+    return cupy

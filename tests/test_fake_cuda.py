@@ -17,23 +17,17 @@ import numpy as np
 import pytest
 
 import minigrad as mg
-from minigrad import Tensor, backend, data, nn, optim
+from minigrad import Tensor, data, nn, optim
 
 from . import op_cases, test_device_training, test_op_catalogue, test_ops
-from .fake_cupy import is_device_array, make_cupy
+from . import fake_cupy
+from .fake_cupy import is_device_array
 
 
 @pytest.fixture
 def cuda(monkeypatch):
-    """Install a fresh fake CuPy as minigrad's "cuda" backend for one test; everything is restored after."""
-    cupy, cupyx = make_cupy()
-    monkeypatch.setattr(backend, "_cupy", cupy)
-    monkeypatch.setattr(backend, "_cupy_error", None)
-    monkeypatch.setitem(sys.modules, "cupy", cupy)
-    monkeypatch.setitem(sys.modules, "cupyx", cupyx)
-    monkeypatch.setattr(backend, "_default_device", "cpu")  # a test may switch it to "cuda"; put back after
-    mg.manual_seed(0)  # seeds the fake's cupy.random too
-    return cupy
+    """A fresh fake CuPy as minigrad's "cuda" backend for one test; everything is restored after."""
+    return fake_cupy.install(monkeypatch)
 
 
 def on_device(t: Tensor) -> bool:

@@ -9,7 +9,6 @@ per product); the real GPU run measures time.
 """
 from __future__ import annotations
 
-import sys
 
 import numpy as np
 import pytest
@@ -17,20 +16,15 @@ import pytest
 import minigrad as mg
 from minigrad import Tensor, backend, nn, optim
 
-from .fake_cupy import is_device_array, make_cupy
+from . import fake_cupy
+from .fake_cupy import is_device_array
 from .fake_cupy_counts import counting
 
 
 @pytest.fixture
 def cuda(monkeypatch):
-    """A fresh fake CuPy as minigrad's "cuda" backend for one test (as in test_fake_cuda.py)."""
-    cupy, cupyx = make_cupy()
-    monkeypatch.setattr(backend, "_cupy", cupy)
-    monkeypatch.setattr(backend, "_cupy_error", None)
-    monkeypatch.setitem(sys.modules, "cupy", cupy)
-    monkeypatch.setitem(sys.modules, "cupyx", cupyx)
-    mg.manual_seed(0)
-    return cupy
+    """A fresh fake CuPy as minigrad's "cuda" backend for one test; everything is restored after."""
+    return fake_cupy.install(monkeypatch)
 
 SIZES = (784, 256, 256, 10)
 
