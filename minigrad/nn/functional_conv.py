@@ -121,16 +121,25 @@ def _spatial(op: str, w: Tensor, what: str) -> int:
     return w.ndim - 2
 
 
-def convolution(op: str, input: Any, weight: Any, bias: Any, stride: Any, padding: Any, dilation: Any,
-          groups: Any) -> Tensor:
-    """Check a convolution's arguments against PyTorch's rules, then run it as one `ConvNd`."""
+def _prologue(op: str, input: Any, weight: Any, layout: str, groups: Any, stride: Any,
+              dilation: Any) -> tuple[Tensor, Tensor, int, bool, int, tuple, tuple]:
+    """What a convolution and its transpose check alike: tensors, weight rank ``layout``, batch axis,
+    groups, stride, dilation. Returns (x, w, spatial axes, batch axis added, groups, stride, dilation)."""
     x = tensor_arg(input, op, "input")
     w = tensor_arg(weight, op, "weight", x)
-    spatial = _spatial(op, w, "out_channels, in_channels/groups")
+    spatial = _spatial(op, w, layout)
     _same_rank(op, x, w, spatial)
     x, added = batched(x, spatial, op)
     groups = ints(groups, 1, "groups", op, 1)[0]
     stride, dilation = ints(stride, spatial, "stride", op, 1), ints(dilation, spatial, "dilation", op, 1)
+    return x, w, spatial, added, groups, stride, dilation
+
+
+def convolution(op: str, input: Any, weight: Any, bias: Any, stride: Any, padding: Any, dilation: Any,
+                groups: Any) -> Tensor:
+    """Check a convolution's arguments against PyTorch's rules, then run it as one `ConvNd`."""
+    x, w, spatial, added, groups, stride, dilation = _prologue(
+        op, input, weight, "out_channels, in_channels/groups", groups, stride, dilation)
     kernel = tuple(w.shape[2:])
     if isinstance(padding, str):
         padding = _named_padding(padding, kernel, stride, dilation, op)
@@ -185,15 +194,11 @@ def conv_transpose3d(input: Any, weight: Any, bias: Any = None, stride: Any = 1,
                            dilation)
 
 
-def transposed_convolution(op: str, input: Any, weight: Any, bias: Any, stride: Any, padding: Any, output_padding: Any,
-                    groups: Any, dilation: Any) -> Tensor:
-    x = tensor_arg(input, op, "input")
-    w = tensor_arg(weight, op, "weight", x)
-    spatial = _spatial(op, w, "in_channels, out_channels/groups")
-    _same_rank(op, x, w, spatial)
-    x, added = batched(x, spatial, op)
-    groups = ints(groups, 1, "groups", op, 1)[0]
-    stride, dilation = ints(stride, spatial, "stride", op, 1), ints(dilation, spatial, "dilation", op, 1)
+def transposed_convolution(op: str, input: Any, weight: Any, bias: Any, stride: Any, padding: Any,
+                           output_padding: Any, groups: Any, dilation: Any) -> Tensor:
+    """Check a transposed convolution's arguments against PyTorch's rules, then run it as one `ConvTransposeNd`."""
+    x, w, spatial, added, groups, stride, dilation = _prologue(
+        op, input, weight, "in_channels, out_channels/groups", groups, stride, dilation)
     padding = ints(padding, spatial, "padding", op, 0)
     output_padding = ints(output_padding, spatial, "output_padding", op, 0)
     if any(extra >= max(s, d) for extra, s, d in zip(output_padding, stride, dilation)):
